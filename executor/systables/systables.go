@@ -1,0 +1,62 @@
+// Package systables defines the virtual system tables that clients and drivers query:
+// pg_catalog (pg_class, pg_namespace, pg_attribute, pg_type, pg_index, ...) and
+// information_schema (tables, columns, ...), generated from a storage.Catalog on every read.
+package systables
+
+import (
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"github.com/eddydb/eddy/sql/types"
+	"github.com/eddydb/eddy/storage"
+)
+
+// Column is one column of a virtual table.
+type Column struct {
+	Name string
+	Type types.T
+}
+
+// Table is a virtual table.
+type Table struct {
+	Schema  string // "pg_catalog", "information_schema" or "eddy_catalog"
+	Name    string
+	OID     uint32
+	Columns []Column
+	// Rows generates the table's contents from the catalog as one record whose columns follow
+	// Columns (types per types.T.ArrowType).
+	Rows func(mem memory.Allocator, cat *storage.Catalog, env *Env) (arrow.Record, error)
+}
+
+// Env is the session context some system tables show (current user, database, settings).
+type Env struct {
+	User     string
+	Database string
+	Settings map[string]string
+}
+
+var registry = map[string]*Table{}
+
+// Register adds a virtual table; called from init functions in this package.
+func Register(t *Table) { registry[t.Schema+"."+t.Name] = t }
+
+// Lookup returns the virtual table schema.name, or nil.
+func Lookup(schema, name string) *Table { return registry[schema+"."+name] }
+
+// All returns every virtual table (for pg_class and \dS), sorted by schema then name.
+func All() []*Table {
+	out := make([]*Table, 0, len(registry))
+	for _, t := range registry {
+		out = append(out, t)
+	}
+	sortTables(out)
+	return out
+}
+
+func sortTables(ts []*Table) {
+	for i := 1; i < len(ts); i++ {
+		for j := i; j > 0 && (ts[j].Schema < ts[j-1].Schema || ts[j].Schema == ts[j-1].Schema && ts[j].Name < ts[j-1].Name); j-- {
+			ts[j], ts[j-1] = ts[j-1], ts[j]
+		}
+	}
+}
