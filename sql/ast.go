@@ -320,7 +320,8 @@ type CastExpr struct {
 // FuncCall is a function call, including aggregates and window functions. Name is lower-case;
 // Schema is "pg_catalog" etc. when qualified. Special forms are normalized into calls:
 // EXTRACT(field FROM x) is extract('field', x); COALESCE/NULLIF/GREATEST/LEAST are calls;
-// SUBSTRING(x FROM a FOR b) is substring(x, a, b); POSITION(a IN b) is position(a, b); TRIM is
+// SUBSTRING(x FROM a FOR b) is substring(x, a, b); POSITION(a IN b) is position(b, a)
+// (pg_proc's argument order: string, then substring); TRIM is
 // btrim/ltrim/rtrim; CURRENT_DATE/CURRENT_TIMESTAMP/LOCALTIMESTAMP/CURRENT_USER/... are calls with
 // no arguments.
 type FuncCall struct {
@@ -413,3 +414,12 @@ func (*CaseExpr) expr()       {}
 func (*DefaultExpr) expr()    {}
 func (*RowExpr) expr()        {}
 func (*CollateExpr) expr()    {}
+
+// SubscriptExpr is X[Index], an array element (psql's catalog queries use it, e.g. prattrs[s]).
+// Slices (X[a:b]) are not supported.
+type SubscriptExpr struct {
+	X, Index Expr
+	Pos      int32
+}
+
+func (*SubscriptExpr) expr() {}
