@@ -1,0 +1,202 @@
+package raftlog
+
+import (
+	"archive/tar"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sync/atomic"
+
+	"github.com/hashicorp/raft"
+)
+
+// StateMachine is what the Raft FSM drives: the replicated state (storage.Store through
+// NewStoreFSM). Apply, Checkpoint and RestoreFrom are called from one goroutine.
+type StateMachine interface {
+	// AppliedIndex is the index of the last entry the state reflects; entries at or below it
+	// are skipped on replay.
+	AppliedIndex() uint64
+	// Apply applies the entry's data at index and returns the response for the proposer
+	// (an error value is a deterministic rejection handed to the proposer). A non-nil error
+	// is an infrastructure failure: the replica cannot go on.
+	Apply(index uint64, data []byte) (any, error)
+	// Checkpoint writes a consistent copy of the state into dir (which does not exist yet).
+	Checkpoint(dir string) error
+	// RestoreFrom replaces the whole state by the checkpoint in dir, taking ownership of dir.
+	RestoreFrom(dir string) error
+}
+
+// ErrFatal wraps the infrastructure failure that stopped a replica's FSM.
+var ErrFatal = errors.New("raftlog: state machine failed")
+
+// fsm adapts a StateMachine to raft.FSM. Snapshots are checkpoint directories streamed as tar.
+type fsm struct {
+	sm     StateMachine
+	log    *slog.Logger
+	tmpDir string // for checkpoints being persisted and snapshots being restored
+	seq    atomic.Uint64
+	// failed is set when Apply hit an infrastructure error; Propose reports it.
+	failed atomic.Pointer[error]
+}
+
+var _ raft.FSM = (*fsm)(nil)
+
+func (f *fsm) Apply(l *raft.Log) any {
+	if l.Type != raft.LogCommand {
+		return nil
+	}
+	if l.Index <= f.sm.AppliedIndex() {
+		return nil // replay of an entry the state already holds (NoSnapshotRestoreOnStart)
+	}
+	resp, err := f.sm.Apply(l.Index, l.Data)
+	if err != nil {
+		// The state can no longer follow the log; stop rather than diverge.
+		err = fmt.Errorf("%w: index %d: %w", ErrFatal, l.Index, err)
+		f.failed.Store(&err)
+		f.log.Error("state machine failed; stopping", "index", l.Index, "err", err)
+		panic(err)
+	}
+	return resp
+}
+
+func (f *fsm) tempPath(kind string) string {
+	return filepath.Join(f.tmpDir, fmt.Sprintf("%s-%d-%d", kind, os.Getpid(), f.seq.Add(1)))
+}
+
+// Snapshot runs on the FSM goroutine, so the checkpoint is at an entry boundary; raft then
+// calls Persist on another goroutine while applies go on.
+func (f *fsm) Snapshot() (raft.FSMSnapshot, error) {
+	dir := f.tempPath("checkpoint")
+	if err := os.MkdirAll(f.tmpDir, 0o755); err != nil {
+		return nil, fmt.Errorf("raftlog: create %s: %w", f.tmpDir, err)
+	}
+	if err := f.sm.Checkpoint(dir); err != nil {
+		_ = os.RemoveAll(dir)
+		return nil, fmt.Errorf("raftlog: checkpoint: %w", err)
+	}
+	return &fsmSnapshot{dir: dir, log: f.log}, nil
+}
+
+// Restore replaces the state with a snapshot (installed from the leader, or at startup). A
+// snapshot from our own store is hard-linked rather than streamed.
+func (f *fsm) Restore(rc io.ReadCloser) error {
+	defer rc.Close()
+	dir := f.tempPath("restore")
+	var err error
+	if sr, ok := rc.(*snapshotReader); ok {
+		err = linkDir(sr.dir, dir)
+	} else {
+		err = untar(rc, dir)
+	}
+	if err != nil {
+		_ = os.RemoveAll(dir)
+		return fmt.Errorf("raftlog: unpack snapshot: %w", err)
+	}
+	if err := f.sm.RestoreFrom(dir); err != nil {
+		_ = os.RemoveAll(dir)
+		return fmt.Errorf("raftlog: restore snapshot: %w", err)
+	}
+	f.log.Info("state restored from snapshot", "applied_index", f.sm.AppliedIndex())
+	return nil
+}
+
+type fsmSnapshot struct {
+	dir string
+	log *slog.Logger
+}
+
+func (s *fsmSnapshot) Persist(sink raft.SnapshotSink) error {
+	if ls, ok := sink.(*snapshotSink); ok {
+		// Our own store: hand over the checkpoint directory, hard links and all.
+		if err := ls.adopt(s.dir); err != nil {
+			_ = sink.Cancel()
+			return err
+		}
+	} else if err := tarDir(s.dir, sink); err != nil {
+		_ = sink.Cancel()
+		return fmt.Errorf("raftlog: write snapshot: %w", err)
+	}
+	if err := sink.Close(); err != nil {
+		return fmt.Errorf("raftlog: close snapshot: %w", err)
+	}
+	return nil
+}
+
+func (s *fsmSnapshot) Release() {
+	if err := os.RemoveAll(s.dir); err != nil {
+		s.log.Warn("remove checkpoint", "dir", s.dir, "err", err)
+	}
+}
+
+// tarDir writes the regular files of dir (a flat Pebble checkpoint) as a tar stream.
+func tarDir(dir string, w io.Writer) error {
+	tw := tar.NewWriter(w)
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		if !e.Type().IsRegular() {
+			continue
+		}
+		if err := tarFile(tw, dir, e.Name()); err != nil {
+			return err
+		}
+	}
+	return tw.Close()
+}
+
+func tarFile(tw *tar.Writer, dir, name string) error {
+	f, err := os.Open(filepath.Join(dir, name))
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	if err := tw.WriteHeader(&tar.Header{Name: name, Mode: 0o644, Size: st.Size(), Typeflag: tar.TypeReg}); err != nil {
+		return err
+	}
+	_, err = io.Copy(tw, f)
+	return err
+}
+
+// untar unpacks a stream written by tarDir into dir.
+func untar(r io.Reader, dir string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	tr := tar.NewReader(r)
+	for {
+		h, err := tr.Next()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		name := filepath.Base(h.Name)
+		if h.Typeflag != tar.TypeReg || name != h.Name || name == "." || name == ".." {
+			return fmt.Errorf("unexpected entry %q in snapshot", h.Name)
+		}
+		f, err := os.OpenFile(filepath.Join(dir, name), os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o644)
+		if err != nil {
+			return err
+		}
+		_, err = io.Copy(f, tr)
+		if err == nil {
+			err = f.Sync()
+		}
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return err
+		}
+	}
+}

@@ -1,0 +1,308 @@
+package raftlog
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/hashicorp/raft"
+)
+
+// snapshotStore keeps each Raft snapshot as a directory holding a storage checkpoint
+// (<dir>/<id>/data) and its metadata (<dir>/<id>/meta.json). A snapshot taken locally adopts
+// the checkpoint directory by rename, so its SST files stay hard links shared with the live
+// store and with older snapshots: each snapshot costs only the files that changed, where
+// raft's FileSnapshotStore would copy the whole state every time (keeps R3).
+//
+// Streams (a snapshot sent to a follower, or received from the leader) are tar archives of
+// the data directory (tarDir/untar).
+type snapshotStore struct {
+	dir    string
+	retain int
+	log    *slog.Logger
+	mu     sync.Mutex // serializes pruning
+}
+
+const (
+	snapMetaFile = "meta.json"
+	snapDataDir  = "data"
+	snapTmpExt   = ".tmp"
+)
+
+var _ raft.SnapshotStore = (*snapshotStore)(nil)
+
+func newSnapshotStore(dir string, retain int, log *slog.Logger) (*snapshotStore, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("raftlog: create snapshot dir: %w", err)
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("raftlog: read snapshot dir: %w", err)
+	}
+	for _, e := range entries {
+		if strings.HasSuffix(e.Name(), snapTmpExt) { // a snapshot a crash interrupted
+			_ = os.RemoveAll(filepath.Join(dir, e.Name()))
+		}
+	}
+	return &snapshotStore{dir: dir, retain: max(retain, 1), log: log}, nil
+}
+
+// snapshotID orders lexically like (term, index), and is unique per creation.
+func snapshotID(term, index uint64) string {
+	return fmt.Sprintf("%020d-%020d-%d", term, index, time.Now().UnixMilli())
+}
+
+// Create starts a snapshot; the data arrives either as a tar stream through Write (a snapshot
+// installed from the leader) or as a checkpoint directory through adopt (a local snapshot).
+func (s *snapshotStore) Create(version raft.SnapshotVersion, index, term uint64, configuration raft.Configuration,
+	configurationIndex uint64, _ raft.Transport) (raft.SnapshotSink, error) {
+	if version != 1 {
+		return nil, fmt.Errorf("raftlog: unsupported snapshot version %d", version)
+	}
+	id := snapshotID(term, index)
+	tmp := filepath.Join(s.dir, id+snapTmpExt)
+	if err := os.MkdirAll(tmp, 0o755); err != nil {
+		return nil, fmt.Errorf("raftlog: create snapshot: %w", err)
+	}
+	return &snapshotSink{store: s, tmp: tmp, meta: raft.SnapshotMeta{Version: version, ID: id, Index: index,
+		Term: term, Configuration: configuration, ConfigurationIndex: configurationIndex}}, nil
+}
+
+// List returns the snapshots, newest first.
+func (s *snapshotStore) List() ([]*raft.SnapshotMeta, error) {
+	entries, err := os.ReadDir(s.dir)
+	if err != nil {
+		return nil, fmt.Errorf("raftlog: list snapshots: %w", err)
+	}
+	var metas []*raft.SnapshotMeta
+	for _, e := range entries {
+		if !e.IsDir() || strings.HasSuffix(e.Name(), snapTmpExt) {
+			continue
+		}
+		m, err := s.readMeta(e.Name())
+		if err != nil {
+			s.log.Warn("skipping unreadable snapshot", "id", e.Name(), "err", err)
+			continue
+		}
+		metas = append(metas, m)
+	}
+	sort.Slice(metas, func(i, j int) bool {
+		if metas[i].Term != metas[j].Term {
+			return metas[i].Term > metas[j].Term
+		}
+		if metas[i].Index != metas[j].Index {
+			return metas[i].Index > metas[j].Index
+		}
+		return metas[i].ID > metas[j].ID
+	})
+	return metas, nil
+}
+
+func (s *snapshotStore) readMeta(id string) (*raft.SnapshotMeta, error) {
+	b, err := os.ReadFile(filepath.Join(s.dir, id, snapMetaFile))
+	if err != nil {
+		return nil, err
+	}
+	var m raft.SnapshotMeta
+	if err := json.Unmarshal(b, &m); err != nil {
+		return nil, err
+	}
+	return &m, nil
+}
+
+// Open returns the snapshot's metadata and its data as a tar stream.
+func (s *snapshotStore) Open(id string) (*raft.SnapshotMeta, io.ReadCloser, error) {
+	m, err := s.readMeta(id)
+	if err != nil {
+		return nil, nil, fmt.Errorf("raftlog: open snapshot %s: %w", id, err)
+	}
+	dataDir := filepath.Join(s.dir, id, snapDataDir)
+	pr, pw := io.Pipe()
+	go func() { // ends when the archive is written or the reader is closed
+		pw.CloseWithError(tarDir(dataDir, pw))
+	}()
+	return m, &snapshotReader{PipeReader: pr, dir: dataDir}, nil
+}
+
+// snapshotReader is the tar stream of a stored snapshot; a local restore skips the stream and
+// hard-links the files from dir instead.
+type snapshotReader struct {
+	*io.PipeReader
+	dir string
+}
+
+// prune removes all but the newest retain snapshots.
+func (s *snapshotStore) prune() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	metas, err := s.List()
+	if err != nil {
+		return
+	}
+	for _, m := range metas[min(s.retain, len(metas)):] {
+		if err := os.RemoveAll(filepath.Join(s.dir, m.ID)); err != nil {
+			s.log.Warn("remove old snapshot", "id", m.ID, "err", err)
+		}
+	}
+}
+
+// snapshotSink collects one snapshot in a temporary directory and publishes it on Close.
+type snapshotSink struct {
+	store *snapshotStore
+	tmp   string
+	meta  raft.SnapshotMeta
+
+	// A streamed snapshot is unpacked by a goroutine as it arrives.
+	pw      *io.PipeWriter
+	untarCh chan error
+	done    bool
+}
+
+func (k *snapshotSink) ID() string { return k.meta.ID }
+
+// Write receives a snapshot stream (a tar of the data directory).
+func (k *snapshotSink) Write(p []byte) (int, error) {
+	if k.pw == nil {
+		pr, pw := io.Pipe()
+		k.pw, k.untarCh = pw, make(chan error, 1)
+		dataDir := filepath.Join(k.tmp, snapDataDir)
+		go func() { // ends when the stream ends (Close/Cancel close pw)
+			err := untar(pr, dataDir)
+			pr.CloseWithError(err)
+			k.untarCh <- err
+		}()
+	}
+	return k.pw.Write(p)
+}
+
+// adopt moves a local checkpoint directory into the snapshot.
+func (k *snapshotSink) adopt(dir string) error {
+	if k.pw != nil {
+		return errors.New("raftlog: snapshot already has streamed data")
+	}
+	if err := os.Rename(dir, filepath.Join(k.tmp, snapDataDir)); err != nil {
+		return fmt.Errorf("raftlog: adopt checkpoint: %w", err)
+	}
+	return nil
+}
+
+// Close publishes the snapshot: metadata written, directory renamed into place, old ones pruned.
+func (k *snapshotSink) Close() error {
+	if k.done {
+		return nil
+	}
+	k.done = true
+	if k.pw != nil {
+		_ = k.pw.Close()
+		if err := <-k.untarCh; err != nil {
+			_ = os.RemoveAll(k.tmp)
+			return fmt.Errorf("raftlog: unpack received snapshot: %w", err)
+		}
+	}
+	size, err := dirSize(filepath.Join(k.tmp, snapDataDir))
+	if err != nil {
+		_ = os.RemoveAll(k.tmp)
+		return fmt.Errorf("raftlog: snapshot without data: %w", err)
+	}
+	k.meta.Size = size
+	b, err := json.Marshal(&k.meta)
+	if err == nil {
+		err = writeFileSync(filepath.Join(k.tmp, snapMetaFile), b)
+	}
+	if err == nil {
+		err = os.Rename(k.tmp, filepath.Join(k.store.dir, k.meta.ID))
+	}
+	if err != nil {
+		_ = os.RemoveAll(k.tmp)
+		return fmt.Errorf("raftlog: publish snapshot: %w", err)
+	}
+	k.store.prune()
+	return nil
+}
+
+// Cancel abandons the snapshot.
+func (k *snapshotSink) Cancel() error {
+	if k.done {
+		return nil
+	}
+	k.done = true
+	if k.pw != nil {
+		_ = k.pw.CloseWithError(errors.New("raftlog: snapshot cancelled"))
+		<-k.untarCh
+	}
+	return os.RemoveAll(k.tmp)
+}
+
+func dirSize(dir string) (int64, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return 0, err
+	}
+	var n int64
+	for _, e := range entries {
+		if info, err := e.Info(); err == nil {
+			n += info.Size()
+		}
+	}
+	return n, nil
+}
+
+func writeFileSync(path string, b []byte) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(b)
+	if err == nil {
+		err = f.Sync()
+	}
+	return errors.Join(err, f.Close())
+}
+
+// linkDir hard-links (or, across filesystems, copies) the regular files of src into dst.
+func linkDir(src, dst string) error {
+	if err := os.MkdirAll(dst, 0o755); err != nil {
+		return err
+	}
+	entries, err := os.ReadDir(src)
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		if !e.Type().IsRegular() {
+			continue
+		}
+		from, to := filepath.Join(src, e.Name()), filepath.Join(dst, e.Name())
+		if err := os.Link(from, to); err != nil {
+			if err := copyFile(from, to); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func copyFile(from, to string) error {
+	in, err := os.Open(from)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := os.Create(to)
+	if err != nil {
+		return err
+	}
+	_, err = io.Copy(out, in)
+	if err == nil {
+		err = out.Sync()
+	}
+	return errors.Join(err, out.Close())
+}

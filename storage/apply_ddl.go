@@ -1,0 +1,222 @@
+package storage
+
+import (
+	"fmt"
+	"slices"
+
+	"github.com/cockroachdb/pebble"
+	"github.com/eddydb/eddy/sql/pgerror"
+	"github.com/eddydb/eddy/sql/types"
+)
+
+// applyDDL validates d against cat and returns the new catalog, staging row deletions into
+// batch. The returned catalog shares unchanged descriptors with cat; changed ones are copies.
+func applyDDL(batch *pebble.Batch, cat *Catalog, d *DDL, res *ApplyResult) (*Catalog, error) {
+	if d.ExpectCatalogVersion != cat.Version {
+		return nil, errSerialization("catalog changed concurrently")
+	}
+	nc := &Catalog{
+		Version: cat.Version + 1,
+		Schemas: slices.Clone(cat.Schemas),
+		Tables:  slices.Clone(cat.Tables),
+		NextID:  cat.NextID,
+	}
+	var err error
+	switch {
+	case d.CreateSchema != nil:
+		err = createSchema(nc, d.CreateSchema, res)
+	case d.DropSchema != nil:
+		err = dropSchema(batch, nc, d.DropSchema)
+	case d.CreateTable != nil:
+		err = createTable(nc, d.CreateTable, res)
+	case d.DropTable != nil:
+		err = dropTable(batch, nc, d.DropTable.ID)
+	case d.AlterTable != nil:
+		err = alterTable(nc, d.AlterTable.Desc)
+	case d.TruncateTable != nil:
+		t := nc.TableByID(d.TruncateTable.ID)
+		if t == nil {
+			return nil, pgerror.Newf(pgerror.UndefinedTable, "relation with OID %d does not exist", d.TruncateTable.ID)
+		}
+		err = deleteRows(batch, t.ID)
+	default:
+		err = pgerror.New(pgerror.Internal, "empty DDL command")
+	}
+	if err != nil {
+		return nil, err
+	}
+	return nc, nil
+}
+
+func createSchema(nc *Catalog, cs *CreateSchema, res *ApplyResult) error {
+	if s := nc.Schema(cs.Name); s != nil {
+		if cs.IfNotExists {
+			res.ID = s.ID
+			return nil
+		}
+		return pgerror.Newf(pgerror.DuplicateSchema, "schema %q already exists", cs.Name)
+	}
+	id := nc.NextID
+	nc.NextID++
+	nc.Schemas = append(nc.Schemas, &SchemaDesc{ID: id, Name: cs.Name})
+	sortByID(nc)
+	res.ID = id
+	return nil
+}
+
+func dropSchema(batch *pebble.Batch, nc *Catalog, ds *DropSchema) error {
+	s := nc.SchemaByID(ds.ID)
+	if s == nil {
+		return pgerror.Newf(pgerror.InvalidSchemaName, "schema with OID %d does not exist", ds.ID)
+	}
+	var tables []*TableDesc
+	for _, t := range nc.Tables {
+		if t.SchemaID == s.ID {
+			tables = append(tables, t)
+		}
+	}
+	if len(tables) > 0 && !ds.Cascade {
+		return pgerror.Newf(pgerror.DependentObjectsStillExist,
+			"cannot drop schema %s because other objects depend on it", s.Name).
+			WithDetail(fmt.Sprintf("table %s.%s depends on schema %s", s.Name, tables[0].Name, s.Name)).
+			WithHint("Use DROP ... CASCADE to drop the dependent objects too.")
+	}
+	for _, t := range tables {
+		if err := dropTable(batch, nc, t.ID); err != nil {
+			return err
+		}
+	}
+	nc.Schemas = slices.DeleteFunc(nc.Schemas, func(x *SchemaDesc) bool { return x.ID == s.ID })
+	return nil
+}
+
+func createTable(nc *Catalog, ct *CreateTable, res *ApplyResult) error {
+	in := ct.Desc
+	if in == nil {
+		return pgerror.New(pgerror.Internal, "CREATE TABLE without a descriptor")
+	}
+	schema := nc.SchemaByID(in.SchemaID)
+	if schema == nil {
+		return pgerror.Newf(pgerror.InvalidSchemaName, "schema with OID %d does not exist", in.SchemaID)
+	}
+	if old := nc.Table(in.SchemaID, in.Name); old != nil {
+		if ct.IfNotExists {
+			res.ID = old.ID
+			return nil
+		}
+		return pgerror.Newf(pgerror.DuplicateTable, "relation %q already exists", in.Name)
+	}
+	t := &TableDesc{ID: nc.NextID, SchemaID: in.SchemaID, Name: in.Name, Version: 1,
+		PrimaryKey: slices.Clone(in.PrimaryKey)}
+	nc.NextID++
+	seen := make(map[string]bool, len(in.Columns))
+	for i, c := range in.Columns {
+		if seen[c.Name] {
+			return pgerror.Newf(pgerror.DuplicateColumn, "column %q specified more than once", c.Name)
+		}
+		seen[c.Name] = true
+		cc := *c
+		cc.ID = uint32(i + 1)
+		t.Columns = append(t.Columns, &cc)
+	}
+	for _, ord := range t.PrimaryKey {
+		if ord < 0 || ord >= len(t.Columns) {
+			return pgerror.Newf(pgerror.Internal, "primary key ordinal %d out of range", ord)
+		}
+		t.Columns[ord].NotNull = true
+	}
+	if len(t.PrimaryKey) == 0 {
+		if seen[RowIDColumnName] {
+			return pgerror.Newf(pgerror.DuplicateColumn, "column name %q conflicts with a system column name", RowIDColumnName)
+		}
+		t.Columns = append(t.Columns, &ColumnDesc{ID: uint32(len(t.Columns) + 1), Name: RowIDColumnName,
+			Type: types.Int8T, NotNull: true, Hidden: true})
+		t.PrimaryKey = []int{len(t.Columns) - 1}
+	}
+	t.NextColumnID = uint32(len(t.Columns) + 1)
+	nc.Tables = append(nc.Tables, t)
+	sortByID(nc)
+	res.ID = t.ID
+	return nil
+}
+
+func dropTable(batch *pebble.Batch, nc *Catalog, id uint32) error {
+	if nc.TableByID(id) == nil {
+		return pgerror.Newf(pgerror.UndefinedTable, "relation with OID %d does not exist", id)
+	}
+	if err := deleteRows(batch, id); err != nil {
+		return err
+	}
+	nc.Tables = slices.DeleteFunc(nc.Tables, func(x *TableDesc) bool { return x.ID == id })
+	return nil
+}
+
+func deleteRows(batch *pebble.Batch, id uint32) error {
+	start, end := tableKeySpan(id)
+	if err := batch.DeleteRange(start, end, nil); err != nil {
+		return fmt.Errorf("stage delete range: %w", err)
+	}
+	return nil
+}
+
+// alterTable replaces a table descriptor. Columns with ID 0 are new and get IDs from
+// NextColumnID; the primary key's columns may not change (that would need a rewrite).
+func alterTable(nc *Catalog, in *TableDesc) error {
+	old := nc.TableByID(in.ID)
+	if old == nil {
+		return pgerror.Newf(pgerror.UndefinedTable, "relation with OID %d does not exist", in.ID)
+	}
+	if in.SchemaID != old.SchemaID && nc.SchemaByID(in.SchemaID) == nil {
+		return pgerror.Newf(pgerror.InvalidSchemaName, "schema with OID %d does not exist", in.SchemaID)
+	}
+	if other := nc.Table(in.SchemaID, in.Name); other != nil && other.ID != in.ID {
+		return pgerror.Newf(pgerror.DuplicateTable, "relation %q already exists", in.Name)
+	}
+	t := &TableDesc{ID: old.ID, SchemaID: in.SchemaID, Name: in.Name, Version: old.Version + 1,
+		PrimaryKey: slices.Clone(in.PrimaryKey), NextColumnID: max(old.NextColumnID, in.NextColumnID)}
+	oldByID := make(map[uint32]*ColumnDesc, len(old.Columns))
+	for _, c := range old.Columns {
+		oldByID[c.ID] = c
+	}
+	seen := make(map[string]bool, len(in.Columns))
+	for _, c := range in.Columns {
+		if seen[c.Name] {
+			return pgerror.Newf(pgerror.DuplicateColumn, "column %q of relation %q already exists", c.Name, t.Name)
+		}
+		seen[c.Name] = true
+		cc := *c
+		switch oc := oldByID[c.ID]; {
+		case c.ID == 0:
+			cc.ID = t.NextColumnID
+			t.NextColumnID++
+		case oc == nil && c.ID < old.NextColumnID:
+			// A dropped column's ID must never come back: old rows may still hold its values.
+			return pgerror.Newf(pgerror.Internal, "column %q reuses a retired column ID %d", c.Name, c.ID)
+		case oc == nil:
+			t.NextColumnID = max(t.NextColumnID, c.ID+1)
+		case oc.Type != c.Type:
+			return pgerror.Unimplemented("changing a column's type")
+		}
+		t.Columns = append(t.Columns, &cc)
+	}
+	if len(t.PrimaryKey) != len(old.PrimaryKey) {
+		return pgerror.Unimplemented("changing a table's primary key")
+	}
+	for i, ord := range t.PrimaryKey {
+		if ord < 0 || ord >= len(t.Columns) || t.Columns[ord].ID != old.Columns[old.PrimaryKey[i]].ID {
+			return pgerror.Unimplemented("changing a table's primary key")
+		}
+	}
+	for i, tt := range nc.Tables {
+		if tt.ID == t.ID {
+			nc.Tables[i] = t
+		}
+	}
+	return nil
+}
+
+// sortByID keeps the catalog's slices ordered by ID (a Catalog promise).
+func sortByID(nc *Catalog) {
+	slices.SortFunc(nc.Schemas, func(a, b *SchemaDesc) int { return int(a.ID) - int(b.ID) })
+	slices.SortFunc(nc.Tables, func(a, b *TableDesc) int { return int(a.ID) - int(b.ID) })
+}
