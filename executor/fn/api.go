@@ -1,6 +1,8 @@
 package fn
 
 import (
+	"math/rand/v2"
+
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
@@ -20,10 +22,24 @@ type Context struct {
 	User, Database string
 	// SearchPath answers current_schema() and current_schemas().
 	SearchPath []string
+	// BackendPID answers pg_backend_pid().
+	BackendPID int32
+	// Seed seeds random(); the same seed gives the same sequence (F1).
+	Seed int64
+	// Setting answers current_setting(name) (name in lower case) for session parameters; nil or
+	// false falls back to what Format and SearchPath say, then to PostgreSQL's defaults.
+	Setting func(name string) (string, bool)
+
+	// rng is random()'s generator, created from Seed on first use; it makes a Context unsafe
+	// for concurrent Evals of random().
+	rng *rand.Rand
 }
 
 // Overload is one signature of a scalar function or operator. Eval works on whole columns:
 // every argument is an array of length n (constants arrive as arrays too).
+//
+// An Args entry of types.UnknownT is a polymorphic "any" parameter: it accepts every argument
+// type without a cast (pg_typeof, the right operand of text || anynonarray).
 type Overload struct {
 	Name string
 	Args []types.T
@@ -32,7 +48,8 @@ type Overload struct {
 	Ret      types.T
 	// NullSafe is false for strict functions: a NULL in any argument yields NULL without calling
 	// Eval for that row (the framework handles it). True for functions that see NULLs (concat,
-	// coalesce-like behaviour).
+	// coalesce-like behaviour). Every Eval in this package applies the strict rule itself, so
+	// callers may pass columns with NULLs straight to Eval (doc.go, F4).
 	NullSafe bool
 	// Volatile functions (random) must not be constant-folded.
 	Volatile bool

@@ -1,6 +1,3 @@
-// Package systables defines the virtual system tables that clients and drivers query:
-// pg_catalog (pg_class, pg_namespace, pg_attribute, pg_type, pg_index, ...) and
-// information_schema (tables, columns, ...), generated from a storage.Catalog on every read.
 package systables
 
 import (
@@ -26,6 +23,9 @@ type Table struct {
 	// Rows generates the table's contents from the catalog as one record whose columns follow
 	// Columns (types per types.T.ArrowType).
 	Rows func(mem memory.Allocator, cat *storage.Catalog, env *Env) (arrow.Record, error)
+	// View is true for tables PostgreSQL defines as views (pg_roles, pg_tables, every
+	// information_schema table): pg_class shows them with relkind 'v', as \dS expects.
+	View bool
 }
 
 // Env is the session context some system tables show (current user, database, settings).
@@ -33,6 +33,10 @@ type Env struct {
 	User     string
 	Database string
 	Settings map[string]string
+	// PID is the session's backend process ID as sent in BackendKeyData (pg_stat_activity.pid).
+	PID int32
+	// Query is the text of the statement being run, for pg_stat_activity.query; may be empty.
+	Query string
 }
 
 var registry = map[string]*Table{}

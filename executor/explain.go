@@ -1,0 +1,92 @@
+package executor
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Explain renders a plan as one line per operator, children indented under their parent in
+// the style of PostgreSQL's EXPLAIN.
+func Explain(root Node) []string {
+	var lines []string
+	var walk func(n Node, depth int)
+	walk = func(n Node, depth int) {
+		prefix := ""
+		if depth > 0 {
+			prefix = strings.Repeat("      ", depth-1) + "  ->  "
+		}
+		lines = append(lines, prefix+describe(n))
+		for _, c := range n.Inputs() {
+			walk(c, depth+1)
+		}
+	}
+	walk(root, 0)
+	return lines
+}
+
+func describe(n Node) string {
+	switch n := n.(type) {
+	case *Scan:
+		if len(n.Unused) > 0 {
+			return fmt.Sprintf("Seq Scan on %s (%d of %d columns)", n.Name, len(n.Cols)-len(n.Unused), len(n.Cols))
+		}
+		return "Seq Scan on " + n.Name
+	case *VirtualScan:
+		return fmt.Sprintf("Virtual Scan on %s.%s", n.Schema, n.Name)
+	case *Values:
+		return fmt.Sprintf("Values (%d rows)", len(n.Rows))
+	case *ExternalInput:
+		return "External Input"
+	case *GenerateSeries:
+		return "Function Scan on generate_series"
+	case *Filter:
+		return "Filter"
+	case *Project:
+		return fmt.Sprintf("Project (%d columns)", len(n.Exprs))
+	case *Sort:
+		if n.TopN > 0 {
+			return fmt.Sprintf("Sort (%d keys, top %d)", len(n.Keys), n.TopN)
+		}
+		return fmt.Sprintf("Sort (%d keys)", len(n.Keys))
+	case *Limit:
+		return "Limit"
+	case *Distinct:
+		if n.On != nil {
+			return "Unique On"
+		}
+		return "HashAggregate (distinct)"
+	case *HashAgg:
+		if len(n.Group) == 0 {
+			return "Aggregate"
+		}
+		return "HashAggregate"
+	case *Join:
+		if len(n.LeftKeys) > 0 {
+			return fmt.Sprintf("Hash %s Join", n.Kind)
+		}
+		return fmt.Sprintf("Nested Loop %s Join", n.Kind)
+	case *SetOp:
+		name := [...]string{"Union", "Intersect", "Except"}[n.Op]
+		if n.All {
+			name += " All"
+		}
+		return name
+	case *Window:
+		return "WindowAgg"
+	case *LateralJoin:
+		return fmt.Sprintf("Nested Loop %s Lateral Join", n.Kind)
+	case *ProjectSet:
+		return "ProjectSet"
+	case *RecursiveUnion:
+		return "Recursive Union"
+	case *WorkScan:
+		return "WorkTable Scan"
+	case *Insert:
+		return "Insert"
+	case *Update:
+		return "Update"
+	case *Delete:
+		return "Delete"
+	}
+	return fmt.Sprintf("%T", n)
+}
