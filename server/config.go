@@ -1,0 +1,107 @@
+package server
+
+import (
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"strings"
+	"time"
+)
+
+// Config holds every setting of an eddy process. Each field has a command-line flag and an
+// EDDY_* environment variable (the flag name upper-cased with dashes as underscores); a flag
+// given on the command line wins over the environment.
+type Config struct {
+	DataDir    string
+	PGListen   string
+	HTTPListen string
+	LogFormat  string // "text" or "json"
+	LogLevel   string // "debug", "info", "warn", "error"
+
+	NodeID     string
+	RaftListen string
+	// StatementTimeout is the default statement_timeout of new sessions (0 = none).
+	StatementTimeout time.Duration
+}
+
+// DefaultConfig returns the embedded defaults `make run` uses.
+func DefaultConfig() Config {
+	return Config{
+		DataDir:    "./eddy-data",
+		PGListen:   "127.0.0.1:4566",
+		HTTPListen: "127.0.0.1:8080",
+		LogFormat:  "text",
+		LogLevel:   "info",
+		NodeID:     "n1",
+		RaftListen: "127.0.0.1:7001",
+	}
+}
+
+// BindFlags registers the config's flags on fs, with defaults taken from the environment.
+func (c *Config) BindFlags(fs *flag.FlagSet) {
+	str := func(p *string, name, usage string) {
+		fs.StringVar(p, name, envOr(name, *p), usage+" (env "+envName(name)+")")
+	}
+	str(&c.DataDir, "data-dir", "directory for all durable state")
+	str(&c.PGListen, "pg-listen", "address for PostgreSQL clients")
+	str(&c.HTTPListen, "http-listen", "address for HTTP (health, readiness)")
+	str(&c.LogFormat, "log-format", "log format: text or json")
+	str(&c.LogLevel, "log-level", "log level: debug, info, warn or error")
+	str(&c.NodeID, "node-id", "this node's Raft id")
+	str(&c.RaftListen, "raft-listen", "address for Raft traffic")
+	fs.DurationVar(&c.StatementTimeout, "statement-timeout", envDuration("statement-timeout", c.StatementTimeout),
+		"default statement_timeout for new sessions, 0 for none (env "+envName("statement-timeout")+")")
+}
+
+// Validate checks the settings that can be wrong.
+func (c *Config) Validate() error {
+	if c.DataDir == "" {
+		return fmt.Errorf("--data-dir must not be empty")
+	}
+	if c.LogFormat != "text" && c.LogFormat != "json" {
+		return fmt.Errorf("--log-format must be text or json, not %q", c.LogFormat)
+	}
+	if _, err := parseLevel(c.LogLevel); err != nil {
+		return err
+	}
+	return nil
+}
+
+// NewLogger builds the process logger from the config.
+func (c *Config) NewLogger() *slog.Logger {
+	lvl, _ := parseLevel(c.LogLevel)
+	opts := &slog.HandlerOptions{Level: lvl}
+	if c.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(os.Stderr, opts))
+	}
+	return slog.New(slog.NewTextHandler(os.Stderr, opts))
+}
+
+func parseLevel(s string) (slog.Level, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(s)); err != nil {
+		return 0, fmt.Errorf("--log-level must be debug, info, warn or error, not %q", s)
+	}
+	return l, nil
+}
+
+func envName(flagName string) string {
+	return "EDDY_" + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
+}
+
+func envOr(flagName, def string) string {
+	if v, ok := os.LookupEnv(envName(flagName)); ok {
+		return v
+	}
+	return def
+}
+
+func envDuration(flagName string, def time.Duration) time.Duration {
+	if v, ok := os.LookupEnv(envName(flagName)); ok {
+		if d, err := time.ParseDuration(v); err == nil {
+			return d
+		}
+	}
+	return def
+}

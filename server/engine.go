@@ -1,0 +1,113 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/eddydb/eddy/raftlog"
+	"github.com/eddydb/eddy/server/pgwire"
+	"github.com/eddydb/eddy/sql/pgerror"
+	"github.com/eddydb/eddy/storage"
+)
+
+// Engine is the SQL engine of one node: it owns nothing durable itself, but ties sessions to the
+// store they read and the Raft node they write through.
+type Engine struct {
+	store *storage.Store
+	raft  *raftlog.Node
+	cfg   Config
+	log   *slog.Logger
+	ids   idAllocator
+	pids  atomic.Int32
+}
+
+// NewEngine returns an engine over an open store and Raft node.
+func NewEngine(store *storage.Store, raft *raftlog.Node, cfg Config, log *slog.Logger) *Engine {
+	e := &Engine{store: store, raft: raft, cfg: cfg, log: log}
+	e.ids.e = e
+	return e
+}
+
+// NewSession implements pgwire.Engine.
+func (e *Engine) NewSession(ctx context.Context, user, database string, params map[string]string) (pgwire.Session, error) {
+	if database == "" {
+		database = storage.DefaultDatabaseName
+	}
+	if database != storage.DefaultDatabaseName {
+		return nil, pgerror.Newf(pgerror.UndefinedDatabase, "database %q does not exist", database).
+			WithHint(fmt.Sprintf("eddy serves one database, %q: connect with -d %s.", storage.DefaultDatabaseName, storage.DefaultDatabaseName))
+	}
+	st, err := newSessionSettings(user, params, e.cfg)
+	if err != nil {
+		return nil, err
+	}
+	s := &Session{e: e, user: user, db: database, settings: st, pid: e.pids.Add(1)}
+	s.log = e.log.With("session", s.pid, "user", user)
+	return s, nil
+}
+
+// propose stamps cmd with this node's clock (the leader's clock is the only one commands ever
+// carry), proposes it and waits until it is applied here. A deterministic rejection comes back as
+// the *pgerror.Error storage produced.
+func (e *Engine) propose(ctx context.Context, cmd *storage.Command) (*storage.ApplyResult, error) {
+	cmd.Time = time.Now().UnixMicro()
+	data, err := storage.EncodeCommand(cmd)
+	if err != nil {
+		return nil, fmt.Errorf("encode command: %w", err)
+	}
+	resp, err := e.raft.Propose(ctx, data)
+	if err != nil {
+		var nl *raftlog.NotLeaderError
+		if errors.As(err, &nl) {
+			return nil, pgerror.New(pgerror.ReadOnlySQLTransaction, "cannot execute a write on a follower").
+				WithHint("connect to the leader at " + nl.Leader)
+		}
+		if ctx.Err() != nil {
+			return nil, ctxError(ctx)
+		}
+		return nil, fmt.Errorf("propose: %w", err)
+	}
+	return applyResponse(resp)
+}
+
+// idAllocator hands out row ids (hidden keys, serial columns) from ranges reserved through the
+// log, so ids are unique across restarts and leader changes without coordination per row.
+type idAllocator struct {
+	e         *Engine
+	mu        sync.Mutex
+	next, end int64
+}
+
+const idBlock = 4096
+
+func (a *idAllocator) reserve(ctx context.Context, n int64) (int64, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.end-a.next >= n {
+		first := a.next
+		a.next += n
+		return first, nil
+	}
+	count := max(n, idBlock)
+	res, err := a.e.propose(ctx, &storage.Command{ReserveIDs: &storage.ReserveIDs{Count: count}})
+	if err != nil {
+		return 0, fmt.Errorf("reserve row ids: %w", err)
+	}
+	a.next, a.end = res.First+n, res.First+count
+	return res.First, nil
+}
+
+// ctxError turns the end of a statement's context into the PostgreSQL error a client expects.
+func ctxError(ctx context.Context) error {
+	if errors.Is(context.Cause(ctx), errStatementTimeout) || errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return pgerror.New(pgerror.QueryCanceled, "canceling statement due to statement timeout")
+	}
+	return pgerror.New(pgerror.QueryCanceled, "canceling statement due to user request")
+}
+
+var errStatementTimeout = errors.New("statement timeout")

@@ -1,0 +1,347 @@
+package server
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow"
+
+	"github.com/eddydb/eddy/planner"
+	"github.com/eddydb/eddy/server/pgwire"
+	"github.com/eddydb/eddy/sql"
+	"github.com/eddydb/eddy/sql/pgerror"
+	"github.com/eddydb/eddy/sql/types"
+	"github.com/eddydb/eddy/storage"
+)
+
+// Session is one client connection's SQL state: settings, the open transaction block, and the
+// statements it prepared. It is used from its connection's goroutine only.
+type Session struct {
+	e        *Engine
+	user, db string
+	pid      int32
+	settings *sessionSettings
+	log      *slog.Logger
+	// tx is the open transaction block; nil when idle (every statement then commits on its own).
+	tx *txBlock
+}
+
+// txBlock is a transaction opened with BEGIN.
+type txBlock struct {
+	txn *storage.Txn
+	// failed is set by an error inside the block: everything but ROLLBACK is refused (25P02).
+	failed     bool
+	savepoints []txSavepoint
+}
+
+type txSavepoint struct {
+	name string
+	mark int
+}
+
+// stmt is a parsed statement as pgwire sees it.
+type stmt struct{ p sql.Parsed }
+
+func (s *stmt) SQL() string { return s.p.SQL }
+
+// prepared is a statement ready to execute: either a plan from the planner, or a statement the
+// session executes itself (transaction control, settings, COPY FROM).
+type prepared struct {
+	*stmt
+	paramTypes []types.T
+	cols       []pgwire.Column
+	plan       *planner.Plan
+	// catVersion is the catalog version the plan was made with; a newer catalog re-plans.
+	catVersion uint64
+}
+
+func (p *prepared) ParamTypes() []types.T    { return p.paramTypes }
+func (p *prepared) Columns() []pgwire.Column { return p.cols }
+
+// Parse implements pgwire.Session.
+func (s *Session) Parse(query string) ([]pgwire.Statement, error) {
+	parsed, err := sql.Parse(query)
+	if err != nil {
+		s.markFailed()
+		return nil, err
+	}
+	out := make([]pgwire.Statement, 0, len(parsed))
+	for _, p := range parsed {
+		if _, empty := p.Stmt.(*sql.EmptyStmt); empty {
+			continue
+		}
+		out = append(out, &stmt{p: p})
+	}
+	return out, nil
+}
+
+// Prepare implements pgwire.Session.
+func (s *Session) Prepare(ctx context.Context, st pgwire.Statement, paramTypes []types.T) (pgwire.Prepared, error) {
+	ps := st.(*stmt)
+	if err := s.checkFailed(ps.p.Stmt); err != nil {
+		return nil, err
+	}
+	p, err := s.prepare(ps, paramTypes)
+	if err != nil {
+		s.markFailed()
+		return nil, err
+	}
+	return p, nil
+}
+
+func (s *Session) prepare(ps *stmt, paramTypes []types.T) (*prepared, error) {
+	p := &prepared{stmt: ps, paramTypes: paramTypes}
+	switch n := ps.p.Stmt.(type) {
+	case *sql.BeginStmt, *sql.CommitStmt, *sql.RollbackStmt, *sql.SavepointStmt,
+		*sql.RollbackToSavepointStmt, *sql.ReleaseSavepointStmt, *sql.SetStmt, *sql.ResetStmt,
+		*sql.DeallocateStmt, *sql.DiscardStmt, *sql.FlushStmt:
+		return p, nil
+	case *sql.ShowStmt:
+		cols, err := s.showColumns(n)
+		if err != nil {
+			return nil, err
+		}
+		p.cols = cols
+		return p, nil
+	case *sql.CopyStmt:
+		if n.From {
+			if n.Query != nil {
+				return nil, pgerror.New(pgerror.SyntaxError, "COPY FROM cannot read into a query")
+			}
+			return p, nil
+		}
+		return s.planInto(p, copyToQuery(n), paramTypes)
+	case *sql.PrepareStmt, *sql.ExecuteStmt:
+		return nil, pgerror.Unimplemented("SQL-level PREPARE/EXECUTE (use the extended query protocol)")
+	}
+	return s.planInto(p, ps.p.Stmt, paramTypes)
+}
+
+// planInto plans st with the planner and fills p's columns and parameter types.
+func (s *Session) planInto(p *prepared, st sql.Statement, paramTypes []types.T) (*prepared, error) {
+	env := s.plannerEnv()
+	plan, err := planner.Build(st, env, paramTypes)
+	if err != nil {
+		return nil, err
+	}
+	p.plan, p.catVersion, p.paramTypes = plan, env.Catalog.Version, plan.ParamTypes
+	p.cols = nil // statements without a result must describe as NoData, not as zero columns
+	for _, c := range plan.Columns {
+		p.cols = append(p.cols, pgwire.Column{Name: c.Name, Type: c.Type, TableOID: c.TableID, AttrNum: c.AttNum})
+	}
+	return p, nil
+}
+
+func (s *Session) plannerEnv() *planner.Env {
+	return &planner.Env{
+		Catalog:    s.e.store.Catalog(),
+		SearchPath: s.settings.searchPath(),
+		User:       s.user,
+		Database:   s.db,
+		Settings:   s.settings.vals,
+	}
+}
+
+// Execute implements pgwire.Session.
+func (s *Session) Execute(ctx context.Context, p pgwire.Prepared, params []any) (pgwire.Result, error) {
+	pr := p.(*prepared)
+	if err := s.checkFailed(pr.p.Stmt); err != nil {
+		return nil, err
+	}
+	var deadline time.Time
+	if d := s.settings.statementTimeout(); d > 0 {
+		deadline = time.Now().Add(d)
+	}
+	sctx, cancel := withDeadline(ctx, deadline)
+	defer cancel()
+	res, err := s.execute(sctx, pr, params, deadline)
+	if err != nil {
+		if sctx.Err() != nil {
+			err = ctxError(sctx)
+		}
+		s.markFailed()
+		return nil, err
+	}
+	return res, nil
+}
+
+func withDeadline(ctx context.Context, deadline time.Time) (context.Context, context.CancelFunc) {
+	if deadline.IsZero() {
+		return context.WithCancel(ctx)
+	}
+	return context.WithDeadlineCause(ctx, deadline, errStatementTimeout)
+}
+
+// execute dispatches one statement.
+func (s *Session) execute(ctx context.Context, p *prepared, params []any, deadline time.Time) (pgwire.Result, error) {
+	switch n := p.p.Stmt.(type) {
+	case *sql.BeginStmt:
+		return s.begin(n)
+	case *sql.CommitStmt:
+		return s.commit(ctx)
+	case *sql.RollbackStmt:
+		return s.rollback()
+	case *sql.SavepointStmt:
+		return s.savepoint(n)
+	case *sql.RollbackToSavepointStmt:
+		return s.rollbackTo(n)
+	case *sql.ReleaseSavepointStmt:
+		return s.release(n)
+	case *sql.SetStmt:
+		return s.set(n)
+	case *sql.ResetStmt:
+		if err := s.settings.reset(n.Name); err != nil {
+			return nil, err
+		}
+		return tagResult("RESET"), nil
+	case *sql.ShowStmt:
+		return s.show(n, p.cols)
+	case *sql.DeallocateStmt:
+		if n.Name == "" {
+			return tagResult("DEALLOCATE ALL"), nil
+		}
+		return tagResult("DEALLOCATE"), nil
+	case *sql.DiscardStmt:
+		if err := s.settings.reset("all"); err != nil {
+			return nil, err
+		}
+		return tagResult("DISCARD ALL"), nil
+	case *sql.FlushStmt:
+		// Every write is applied before it is acknowledged, so there is nothing to wait for
+		// beyond what this node has already applied.
+		return tagResult("FLUSH"), nil
+	case *sql.CopyStmt:
+		if n.From {
+			return s.copyFrom(ctx, n)
+		}
+	}
+	if p.plan == nil {
+		return nil, pgerror.Newf(pgerror.Internal, "statement %T has no plan", p.p.Stmt)
+	}
+	if p.catVersion != s.e.store.Catalog().Version {
+		// The schema changed since the statement was prepared: plan it again, keeping the
+		// parameter types the client was told about.
+		if _, err := s.planInto(p, planStatement(p.p.Stmt), p.paramTypes); err != nil {
+			return nil, err
+		}
+	}
+	switch p.plan.Kind {
+	case planner.DDL:
+		return s.runDDL(ctx, p, params)
+	case planner.Insert, planner.Update, planner.Delete:
+		return s.runDML(ctx, p, params)
+	case planner.Explain:
+		return explainResult(p.plan.Explain), nil
+	}
+	res, err := s.runQuery(ctx, p, params, deadline)
+	if err != nil {
+		return nil, err
+	}
+	if c, ok := p.p.Stmt.(*sql.CopyStmt); ok {
+		return newCopyOut(res, c.Options)
+	}
+	return res, nil
+}
+
+// planStatement returns the statement the planner sees for a parsed one.
+func planStatement(st sql.Statement) sql.Statement {
+	if c, ok := st.(*sql.CopyStmt); ok && !c.From {
+		return copyToQuery(c)
+	}
+	return st
+}
+
+// TxStatus implements pgwire.Session.
+func (s *Session) TxStatus() byte {
+	switch {
+	case s.tx == nil:
+		return 'I'
+	case s.tx.failed:
+		return 'E'
+	}
+	return 'T'
+}
+
+// ParameterStatus implements pgwire.Session.
+func (s *Session) ParameterStatus(changed bool) map[string]string {
+	return s.settings.paramStatus(changed)
+}
+
+// FormatContext implements pgwire.Session.
+func (s *Session) FormatContext() *types.FormatContext { return &s.settings.fc }
+
+// Close implements pgwire.Session: an open transaction is discarded.
+func (s *Session) Close() { s.tx = nil }
+
+// checkFailed refuses everything but the statements that end a failed transaction block.
+func (s *Session) checkFailed(st sql.Statement) error {
+	if s.tx == nil || !s.tx.failed {
+		return nil
+	}
+	switch st.(type) {
+	case *sql.RollbackStmt, *sql.CommitStmt, *sql.RollbackToSavepointStmt:
+		return nil
+	}
+	return pgerror.New(pgerror.InFailedSQLTransaction, "current transaction is aborted, commands ignored until end of transaction block")
+}
+
+// markFailed records an error inside a transaction block.
+func (s *Session) markFailed() {
+	if s.tx != nil {
+		s.tx.failed = true
+	}
+}
+
+// reader returns the read view for one statement: the open transaction's (its own writes
+// included) or a fresh snapshot.
+func (s *Session) reader() storage.Reader {
+	if s.tx != nil {
+		return s.tx.txn.Reader()
+	}
+	return s.e.store.NewReader()
+}
+
+// rowsResult streams records from a producer and marks the transaction failed on error.
+type rowsResult struct {
+	s        *Session
+	cols     []pgwire.Column
+	next     func(ctx context.Context) (arrow.Record, error)
+	close    func()
+	tag      func() string
+	notices  []pgwire.Notice
+	deadline time.Time
+	closed   bool
+}
+
+func (r *rowsResult) Columns() []pgwire.Column { return r.cols }
+func (r *rowsResult) Tag() string              { return r.tag() }
+func (r *rowsResult) Notices() []pgwire.Notice { return r.notices }
+func (r *rowsResult) Next(ctx context.Context) (arrow.Record, error) {
+	if r.next == nil {
+		return nil, nil
+	}
+	nctx, cancel := withDeadline(ctx, r.deadline)
+	defer cancel()
+	rec, err := r.next(nctx)
+	if err != nil {
+		if nctx.Err() != nil {
+			err = ctxError(nctx)
+		}
+		r.s.markFailed()
+		return nil, err
+	}
+	return rec, nil
+}
+
+func (r *rowsResult) Close() {
+	if !r.closed && r.close != nil {
+		r.close()
+	}
+	r.closed = true
+}
+
+// tagResult is a result with no rows.
+func tagResult(tag string, notices ...pgwire.Notice) *rowsResult {
+	return &rowsResult{tag: func() string { return tag }, notices: notices}
+}

@@ -1,0 +1,135 @@
+package server
+
+import (
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"github.com/eddydb/eddy/server/pgwire"
+	"github.com/eddydb/eddy/sql"
+	"github.com/eddydb/eddy/sql/pgerror"
+	"github.com/eddydb/eddy/sql/types"
+	"github.com/eddydb/eddy/storage"
+)
+
+// showColumns returns the result columns of a SHOW statement.
+func (s *Session) showColumns(n *sql.ShowStmt) ([]pgwire.Column, error) {
+	switch strings.ToLower(n.Name) {
+	case "all":
+		return textColumns("name", "setting", "description"), nil
+	case "tables":
+		return textColumns("Name"), nil
+	case "schemas":
+		return textColumns("Name"), nil
+	case "transaction isolation level":
+		return textColumns("transaction_isolation"), nil
+	}
+	st := lookupSetting(n.Name)
+	if st == nil {
+		return nil, pgerror.Newf(pgerror.UndefinedObject, "unrecognized configuration parameter %q", n.Name)
+	}
+	return textColumns(strings.ToLower(st.name)), nil
+}
+
+// show runs SHOW.
+func (s *Session) show(n *sql.ShowStmt, cols []pgwire.Column) (pgwire.Result, error) {
+	var rows [][]string
+	switch strings.ToLower(n.Name) {
+	case "all":
+		for _, st := range settingList {
+			rows = append(rows, []string{st.name, s.settings.vals[st.name], st.desc})
+		}
+	case "tables":
+		cat := s.e.store.Catalog()
+		schemas := s.settings.searchPath()
+		if n.From != "" {
+			schemas = []string{n.From}
+			if cat.Schema(n.From) == nil {
+				return nil, pgerror.Newf(pgerror.InvalidSchemaName, "schema %q does not exist", n.From)
+			}
+		}
+		for _, t := range cat.Tables {
+			if sc := cat.SchemaByID(t.SchemaID); sc != nil && slices.Contains(schemas, sc.Name) {
+				rows = append(rows, []string{t.Name})
+			}
+		}
+		slices.SortFunc(rows, func(a, b []string) int { return strings.Compare(a[0], b[0]) })
+	case "schemas":
+		for _, sc := range s.e.store.Catalog().Schemas {
+			rows = append(rows, []string{sc.Name})
+		}
+		slices.SortFunc(rows, func(a, b []string) int { return strings.Compare(a[0], b[0]) })
+	case "transaction isolation level":
+		rows = [][]string{{s.settings.vals["transaction_isolation"]}}
+	default:
+		v, err := s.settings.get(n.Name)
+		if err != nil {
+			return nil, err
+		}
+		rows = [][]string{{v}}
+	}
+	return textRows(cols, rows, "SHOW"), nil
+}
+
+func textColumns(names ...string) []pgwire.Column {
+	cols := make([]pgwire.Column, len(names))
+	for i, n := range names {
+		cols[i] = pgwire.Column{Name: n, Type: types.TextT}
+	}
+	return cols
+}
+
+// textRows returns a result of text columns built from strings.
+func textRows(cols []pgwire.Column, rows [][]string, tag string) *rowsResult {
+	names := make([]string, len(cols))
+	ts := make([]types.T, len(cols))
+	for i, c := range cols {
+		names[i], ts[i] = c.Name, types.TextT
+	}
+	b := array.NewRecordBuilder(memory.DefaultAllocator, types.Schema(names, ts))
+	for _, row := range rows {
+		for j, v := range row {
+			b.Field(j).(*array.StringBuilder).Append(v)
+		}
+	}
+	rec := b.NewRecord()
+	b.Release()
+	if tag == "SELECT" {
+		tag = "SELECT " + itoa(len(rows))
+	}
+	return bufferedResult(cols, []arrow.Record{rec}, tag)
+}
+
+func explainResult(lines []string) *rowsResult {
+	rows := make([][]string, len(lines))
+	for i, l := range lines {
+		rows[i] = []string{l}
+	}
+	return textRows(textColumns("QUERY PLAN"), rows, "EXPLAIN")
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
+
+// resolveTable finds a table by possibly qualified name through the search path.
+func resolveTable(cat *storage.Catalog, name sql.ObjName, searchPath []string) (*storage.TableDesc, error) {
+	schemas := searchPath
+	if name.Schema != "" {
+		schemas = []string{name.Schema}
+	}
+	for _, sn := range schemas {
+		if sc := cat.Schema(sn); sc != nil {
+			if t := cat.Table(sc.ID, name.Name); t != nil {
+				return t, nil
+			}
+		}
+	}
+	full := name.Name
+	if name.Schema != "" {
+		full = name.Schema + "." + name.Name
+	}
+	return nil, pgerror.Newf(pgerror.UndefinedTable, "relation %q does not exist", full).WithPosition(name.Pos)
+}

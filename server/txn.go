@@ -1,0 +1,156 @@
+package server
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/eddydb/eddy/server/pgwire"
+	"github.com/eddydb/eddy/sql"
+	"github.com/eddydb/eddy/sql/pgerror"
+)
+
+// This file holds transaction blocks and the statements that control them. Inside BEGIN ...
+// COMMIT, writes are staged in a storage.Txn and committed as one Raft command; SAVEPOINT,
+// ROLLBACK TO and RELEASE keep PostgreSQL's semantics there. Outside a block those three are
+// reserved for eddy's durable savepoints.
+
+func (s *Session) begin(n *sql.BeginStmt) (pgwire.Result, error) {
+	if s.tx != nil {
+		return tagResult("BEGIN", warning(pgerror.ActiveSQLTransaction, "there is already a transaction in progress")), nil
+	}
+	s.tx = &txBlock{txn: s.e.store.BeginTxn()}
+	return tagResult("BEGIN"), nil
+}
+
+func (s *Session) commit(ctx context.Context) (pgwire.Result, error) {
+	tx := s.tx
+	if tx == nil {
+		return tagResult("COMMIT", warning(pgerror.NoActiveSQLTransaction, "there is no transaction in progress")), nil
+	}
+	s.tx = nil
+	if tx.failed {
+		return tagResult("ROLLBACK"), nil
+	}
+	if err := s.e.commitTxn(ctx, tx.txn); err != nil {
+		return nil, err
+	}
+	return tagResult("COMMIT"), nil
+}
+
+func (s *Session) rollback() (pgwire.Result, error) {
+	if s.tx == nil {
+		return tagResult("ROLLBACK", warning(pgerror.NoActiveSQLTransaction, "there is no transaction in progress")), nil
+	}
+	s.tx = nil
+	return tagResult("ROLLBACK"), nil
+}
+
+// errDurableSavepoint answers SAVEPOINT statements outside a transaction block until durable
+// savepoints exist.
+func errDurableSavepoint(stmt string) error {
+	return pgerror.Newf(pgerror.FeatureNotSupported,
+		"%s outside a transaction block is reserved for durable savepoints, which this version of eddy does not support yet", stmt).
+		WithHint("Inside BEGIN ... COMMIT, " + stmt + " works as in PostgreSQL.")
+}
+
+func (s *Session) savepoint(n *sql.SavepointStmt) (pgwire.Result, error) {
+	if s.tx == nil {
+		return nil, errDurableSavepoint("SAVEPOINT")
+	}
+	s.tx.savepoints = append(s.tx.savepoints, txSavepoint{name: n.Name, mark: s.tx.txn.Savepoint()})
+	return tagResult("SAVEPOINT"), nil
+}
+
+// findSavepoint returns the index of the innermost savepoint called name.
+func (s *Session) findSavepoint(name string) (int, error) {
+	for i := len(s.tx.savepoints) - 1; i >= 0; i-- {
+		if s.tx.savepoints[i].name == name {
+			return i, nil
+		}
+	}
+	return 0, pgerror.Newf(pgerror.InvalidSavepointSpecification, "savepoint %q does not exist", name)
+}
+
+func (s *Session) rollbackTo(n *sql.RollbackToSavepointStmt) (pgwire.Result, error) {
+	if s.tx == nil {
+		return nil, errDurableSavepoint("ROLLBACK TO SAVEPOINT")
+	}
+	i, err := s.findSavepoint(n.Name)
+	if err != nil {
+		return nil, err
+	}
+	s.tx.txn.RollbackTo(s.tx.savepoints[i].mark)
+	// The savepoint itself stays, so it can be rolled back to again.
+	s.tx.savepoints = s.tx.savepoints[:i+1]
+	s.tx.failed = false
+	return tagResult("ROLLBACK"), nil
+}
+
+func (s *Session) release(n *sql.ReleaseSavepointStmt) (pgwire.Result, error) {
+	if s.tx == nil {
+		return nil, errDurableSavepoint("RELEASE SAVEPOINT")
+	}
+	i, err := s.findSavepoint(n.Name)
+	if err != nil {
+		return nil, err
+	}
+	s.tx.savepoints = s.tx.savepoints[:i]
+	return tagResult("RELEASE"), nil
+}
+
+func warning(code pgerror.Code, msg string) pgwire.Notice {
+	return pgwire.Notice{Severity: "WARNING", Code: string(code), Message: msg}
+}
+
+// set runs SET. Values are literals or bare words; lists (search_path) are joined with ", ".
+func (s *Session) set(n *sql.SetStmt) (pgwire.Result, error) {
+	name := n.Name
+	if name == "time zone" || name == "time_zone" {
+		name = "timezone"
+	}
+	if name == "names" {
+		name = "client_encoding"
+	}
+	if n.Default {
+		if err := s.settings.reset(name); err != nil {
+			return nil, err
+		}
+		return tagResult("SET"), nil
+	}
+	vals := make([]string, len(n.Values))
+	for i, v := range n.Values {
+		str, err := settingValue(v)
+		if err != nil {
+			return nil, err
+		}
+		vals[i] = str
+	}
+	if len(vals) == 0 {
+		return nil, pgerror.Newf(pgerror.SyntaxError, "SET %s requires a value", name)
+	}
+	if err := s.settings.set(name, strings.Join(vals, ", ")); err != nil {
+		return nil, err
+	}
+	return tagResult("SET"), nil
+}
+
+// settingValue renders one SET value: a string or number literal, an identifier, or a signed number.
+func settingValue(e sql.Expr) (string, error) {
+	switch v := e.(type) {
+	case *sql.Literal:
+		return v.Value, nil
+	case *sql.ColumnRef:
+		return strings.Join(v.Parts, "."), nil
+	case *sql.UnaryExpr:
+		if lit, ok := v.X.(*sql.Literal); ok && (v.Op == "-" || v.Op == "+") {
+			return v.Op + lit.Value, nil
+		}
+	case *sql.CastExpr:
+		// SET TIME ZONE INTERVAL '+02:00' HOUR TO MINUTE and friends.
+		if lit, ok := v.X.(*sql.Literal); ok {
+			return lit.Value, nil
+		}
+	}
+	return "", pgerror.Newf(pgerror.SyntaxError, "SET value must be a literal or a name, not %s", fmt.Sprint(sql.FormatExpr(e)))
+}
