@@ -166,8 +166,18 @@ func (b *builder) selectClause(sc *sql.SelectClause, order []*sql.OrderItem, out
 			if err != nil {
 				return nil, err
 			}
-			col = len(exprs)
-			exprs = append(exprs, b.typed(x))
+			x = b.typed(x)
+			k := exprKey(x)
+			for i, y := range exprs {
+				if exprKey(y) == k {
+					col = i
+					break
+				}
+			}
+			if col < 0 {
+				col = len(exprs)
+				exprs = append(exprs, x)
+			}
 		}
 		onCols = append(onCols, col)
 	}
@@ -191,11 +201,24 @@ func (b *builder) selectClause(sc *sql.SelectClause, order []*sql.OrderItem, out
 	}
 	switch {
 	case len(onCols) > 0:
-		var ks []executor.SortKey
-		for _, col := range onCols {
-			ks = append(ks, executor.SortKey{Col: col})
+		// The ORDER BY decides which row of each DISTINCT ON group comes first; it must start
+		// with the DISTINCT ON expressions (in any order).
+		ks := keys
+		if len(keys) == 0 {
+			for _, col := range onCols {
+				ks = append(ks, executor.SortKey{Col: col})
+			}
+		} else {
+			on := map[int]bool{}
+			for _, col := range onCols {
+				on[col] = true
+			}
+			for i := 0; i < len(onCols); i++ {
+				if i >= len(keys) || !on[keys[i].Col] {
+					return nil, pgerror.New(pgerror.InvalidColumnReference, "SELECT DISTINCT ON expressions must match initial ORDER BY expressions")
+				}
+			}
 		}
-		ks = append(ks, keys...)
 		srt := &executor.Sort{Input: node, Keys: ks}
 		srt.Types = proj.Types
 		d := &executor.Distinct{Input: srt, On: onCols}
