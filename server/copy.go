@@ -48,7 +48,7 @@ func copyOptions(o sql.CopyOptions) (pgwire.CopyOptions, error) {
 	if o.Null != nil {
 		out.Null = *o.Null
 	}
-	if len(out.Delimiter) != 1 {
+	if out.Format != "binary" && len(out.Delimiter) != 1 {
 		return out, pgerror.New(pgerror.FeatureNotSupported, "COPY delimiter must be a single one-byte character")
 	}
 	return out, nil
