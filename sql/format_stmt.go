@@ -1,6 +1,7 @@
 package sql
 
 import (
+	"slices"
 	"strings"
 )
 
@@ -18,7 +19,12 @@ func writeOptions(sb *strings.Builder, opts []*Option) {
 		if i > 0 {
 			sb.WriteString(", ")
 		}
-		for j, p := range strings.Split(o.Key, ".") {
+		parts := strings.Split(o.Key, ".")
+		if slices.Contains(parts, "") {
+			// A quoted name such as "." has empty path parts: keep it one identifier.
+			parts = []string{o.Key}
+		}
+		for j, p := range parts {
 			if j > 0 {
 				sb.WriteByte('.')
 			}

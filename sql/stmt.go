@@ -303,12 +303,22 @@ func (p *stmtParser) withOptionsHas() ([]*Option, []bool, error) {
 	var opts []*Option
 	var has []bool
 	for {
-		key, err := p.anyWord()
+		// An option name is a dotted path of words (datagen.rows.per.second) or one quoted word
+		// ("nexmark.table.type"); both name the same option. An empty word names nothing.
+		word := func() (string, error) {
+			at := p.errHere()
+			w, err := p.anyWord()
+			if err == nil && w == "" {
+				return "", at
+			}
+			return w, err
+		}
+		key, err := word()
 		if err != nil {
 			return nil, nil, err
 		}
 		for p.acceptPunct(".") {
-			k2, err := p.anyWord()
+			k2, err := word()
 			if err != nil {
 				return nil, nil, err
 			}

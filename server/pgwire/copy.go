@@ -14,7 +14,6 @@ import (
 // copyChunkRows is how many decoded rows go to CopyIn.Append at a time.
 const copyChunkRows = 1000
 
-
 // contextError carries PostgreSQL's CONTEXT field ("COPY t, line 3, column b: ...") next to
 // the error it explains.
 type contextError struct {
