@@ -50,7 +50,8 @@ func TestPsqlScripts(t *testing.T) {
 	}
 }
 
-// TestJDBC compiles and runs a pgjdbc client (Debian's libpostgresql-jdbc-java, Java 17).
+// TestJDBC compiles and runs a pgjdbc client (Debian's libpostgresql-jdbc-java, Java 17),
+// including DatabaseMetaData.getTables and getColumns.
 func TestJDBC(t *testing.T) {
 	jar := "/usr/share/java/postgresql.jar"
 	if _, err := os.Stat(jar); err != nil {
@@ -63,7 +64,7 @@ func TestJDBC(t *testing.T) {
 	}
 	srv := proc.Start(t)
 	url := "jdbc:postgresql://" + srv.PGAddr + "/eddy"
-	out, err := exec.Command("java", "-cp", dir+":"+jar, "JdbcSmoke", url).CombinedOutput()
+	out, err := exec.Command("java", "-cp", dir+":"+jar, "JdbcSmoke", url, "metadata").CombinedOutput()
 	if err != nil || !strings.Contains(string(out), "OK") {
 		t.Fatalf("JDBC client failed: %v\n%s", err, out)
 	}
