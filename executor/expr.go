@@ -145,6 +145,7 @@ const (
 	ExistsSub
 	AnySub // X op ANY (subquery); IN is = ANY
 	AllSub
+	ArraySub // ARRAY(subquery): the column's values as an array in text form
 )
 
 // Subquery evaluates Plan, once if Outer is empty, otherwise once per distinct outer binding:

@@ -24,6 +24,8 @@ type aggState struct {
 	seps  []any
 	keys  [][]any // ORDER BY keys of parts
 	seen  map[string]struct{}
+	// typed marks a min/max kept by aggFast in i (integers) or f (floats) rather than v.
+	typed bool
 }
 
 func (ec *ExecContext) aggAdd(f *AggFunc, s *aggState, vals []any, keys []any) error {
@@ -39,7 +41,7 @@ func (ec *ExecContext) aggAdd(f *AggFunc, s *aggState, vals []any, keys []any) e
 		}
 		return nil
 	}
-	if v == nil && f.Name != "string_agg" {
+	if v == nil && f.Name != "string_agg" && f.Name != "array_agg" {
 		return nil
 	}
 	if f.Distinct {
@@ -105,12 +107,14 @@ func (ec *ExecContext) aggAdd(f *AggFunc, s *aggState, vals []any, keys []any) e
 		} else {
 			s.v = s.v.(bool) || v.(bool)
 		}
-	case "string_agg":
-		if v == nil {
+	case "string_agg", "array_agg":
+		if v == nil && f.Name == "string_agg" {
 			return nil
 		}
 		s.parts = append(s.parts, v)
-		s.seps = append(s.seps, vals[1])
+		if f.Name == "string_agg" {
+			s.seps = append(s.seps, vals[1])
+		}
 		if len(f.OrderBy) > 0 {
 			s.keys = append(s.keys, keys)
 		}
@@ -149,7 +153,7 @@ func (ec *ExecContext) aggResult(f *AggFunc, s *aggState) (any, error) {
 			return types.IntervalValue{Months: s.iv.Months / int32(s.count), Days: s.iv.Days / int32(s.count), Micros: s.iv.Micros / s.count}, nil
 		}
 		return numericDiv(s.d, apd.New(s.count, 0))
-	case "string_agg":
+	case "string_agg", "array_agg":
 		if len(s.parts) == 0 {
 			return nil, nil
 		}
@@ -170,6 +174,21 @@ func (ec *ExecContext) aggResult(f *AggFunc, s *aggState) (any, error) {
 			sort.SliceStable(order, func(a, b int) bool { return compareKeys(keys, cols, order[a], order[b]) < 0 })
 		}
 		var sb strings.Builder
+		if f.Name == "array_agg" {
+			sb.WriteByte('{')
+			for n, i := range order {
+				if n > 0 {
+					sb.WriteByte(',')
+				}
+				if s.parts[i] == nil {
+					sb.WriteString("NULL")
+					continue
+				}
+				sb.WriteString(arrayElem(FormatText(s.parts[i], f.ArgTypes[0])))
+			}
+			sb.WriteByte('}')
+			return sb.String(), nil
+		}
 		for n, i := range order {
 			if n > 0 && s.seps[i] != nil {
 				sb.WriteString(ec.formatDatum(s.seps[i], types.TextT))
@@ -177,6 +196,15 @@ func (ec *ExecContext) aggResult(f *AggFunc, s *aggState) (any, error) {
 			sb.WriteString(ec.formatDatum(s.parts[i], f.ArgTypes[0]))
 		}
 		return sb.String(), nil
+	}
+	if s.typed && (f.Name == "min" || f.Name == "max") {
+		if s.count == 0 {
+			return nil, nil
+		}
+		if f.Type.Family == types.Float8 || f.Type.Family == types.Float4 {
+			return s.f, nil
+		}
+		return s.i, nil
 	}
 	return s.v, nil
 }
@@ -212,7 +240,9 @@ func (o *aggOp) Next(ctx context.Context) (arrow.Record, error) {
 		if r == nil {
 			break
 		}
-		for i := 0; i < int(r.NumRows()); i++ {
+		nr := int(r.NumRows())
+		gids := make([]int, nr)
+		for i := 0; i < nr; i++ {
 			buf = rowKey(buf[:0], r, inTypes, n.Group, i)
 			if len(n.Group) == 0 {
 				buf = buf[:0]
@@ -228,7 +258,22 @@ func (o *aggOp) Next(ctx context.Context) (arrow.Record, error) {
 				keys = append(keys, k)
 				states = append(states, make([]aggState, len(n.Aggs)))
 			}
+			gids[i] = g
+		}
+		fast := make([]bool, len(n.Aggs))
+		for a := range n.Aggs {
+			ok, err := aggFast(&n.Aggs[a], r, gids, states, a)
+			if err != nil {
+				r.Release()
+				return nil, err
+			}
+			fast[a] = ok
+		}
+		for i, g := range gids {
 			for a := range n.Aggs {
+				if fast[a] {
+					continue
+				}
 				f := &n.Aggs[a]
 				if f.Filter >= 0 {
 					if v := types.DatumAt(r.Column(f.Filter), i, types.BoolT); v == nil || !v.(bool) {
@@ -276,3 +321,11 @@ func (o *aggOp) Next(ctx context.Context) (arrow.Record, error) {
 }
 
 func (o *aggOp) Close() { o.in.Close() }
+
+// arrayElem quotes an element of an array's text form where PostgreSQL would.
+func arrayElem(v string) string {
+	if v != "" && !strings.EqualFold(v, "NULL") && !strings.ContainsAny(v, "{},\"\\ \t\n") {
+		return v
+	}
+	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(v) + `"`
+}

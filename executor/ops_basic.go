@@ -2,7 +2,6 @@ package executor
 
 import (
 	"context"
-	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -262,8 +261,6 @@ func (o *seriesOp) Next(ctx context.Context) (arrow.Record, error) {
 	}
 	return newRecord(o.n.Types, []arrow.Array{b.NewArray()}, n), nil
 }
-
-var _ = time.UTC
 
 func (o *seriesOp) Close() {}
 

@@ -2,6 +2,7 @@ package executor
 
 import (
 	"context"
+	"reflect"
 	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -35,7 +36,7 @@ func (d *dmlBase) setup(tableID uint32) error {
 	if d.t == nil {
 		return pgerror.Newf(pgerror.UndefinedTable, "relation with OID %d does not exist", tableID)
 	}
-	if d.ec.Txn == nil {
+	if v := reflect.ValueOf(d.ec.Txn); d.ec.Txn == nil || v.Kind() == reflect.Pointer && v.IsNil() {
 		return pgerror.New(pgerror.ReadOnlySQLTransaction, "cannot execute a write in a read-only transaction")
 	}
 	d.ts = make([]types.T, len(d.t.Columns))

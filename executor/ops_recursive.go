@@ -4,8 +4,6 @@ import (
 	"context"
 
 	"github.com/apache/arrow-go/v18/arrow"
-
-	"github.com/eddydb/eddy/sql/types"
 )
 
 // RecursiveUnion evaluates WITH RECURSIVE: Init once, then Step repeatedly over the rows the
@@ -146,5 +144,3 @@ func (o *workScanOp) Next(context.Context) (arrow.Record, error) {
 }
 
 func (o *workScanOp) Close() {}
-
-var _ = types.BoolT

@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/cockroachdb/apd/v3"
 
 	"github.com/eddydb/eddy/sql/pgerror"
 	"github.com/eddydb/eddy/sql/types"
@@ -76,6 +77,15 @@ func (o *windowOp) Next(ctx context.Context) (arrow.Record, error) {
 		c.Retain()
 		cols = append(cols, c)
 	}
+	// RANGE frames with offsets compare the first ORDER BY key with the current row's.
+	var rk *rangeKeys
+	if len(o.n.Order) > 0 {
+		k := o.n.Order[0]
+		rk = &rangeKeys{key: k, t: rs.types[k.Col], vals: make([]any, n)}
+		for i := 0; i < n; i++ {
+			rk.vals[i] = rs.datum(k.Col, i)
+		}
+	}
 	for fi := range o.n.Funcs {
 		f := &o.n.Funcs[fi]
 		args := make([]arrow.Array, len(f.Args))
@@ -88,7 +98,7 @@ func (o *windowOp) Next(ctx context.Context) (arrow.Record, error) {
 		}
 		out := make([]any, n)
 		for _, p := range parts {
-			if err := o.ec.windowPartition(ctx, f, args, peer, p[0], p[1], out); err != nil {
+			if err := o.ec.windowPartition(ctx, f, args, peer, rk, p[0], p[1], out); err != nil {
 				releaseAll(args)
 				releaseAll(cols)
 				return nil, err
@@ -103,7 +113,7 @@ func (o *windowOp) Next(ctx context.Context) (arrow.Record, error) {
 func (o *windowOp) Close() { o.in.Close() }
 
 // windowPartition computes f for rows [ps, pe) of one partition.
-func (ec *ExecContext) windowPartition(ctx context.Context, f *WindowFunc, args []arrow.Array, peer []int, ps, pe int, out []any) error {
+func (ec *ExecContext) windowPartition(ctx context.Context, f *WindowFunc, args []arrow.Array, peer []int, rk *rangeKeys, ps, pe int, out []any) error {
 	arg := func(k, i int) any { return types.DatumAt(args[k], i, f.ArgTypes[k]) }
 	switch f.Name {
 	case "row_number":
@@ -181,7 +191,7 @@ func (ec *ExecContext) windowPartition(ctx context.Context, f *WindowFunc, args 
 	curS, curE := -1, -1
 	vals := make([]any, 1)
 	for i := ps; i < pe; i++ {
-		s, e, err := ec.frame(ctx, f, peer, ps, pe, i)
+		s, e, err := ec.frame(ctx, f, peer, rk, ps, pe, i)
 		if err != nil {
 			return err
 		}
@@ -223,8 +233,8 @@ func (ec *ExecContext) windowPartition(ctx context.Context, f *WindowFunc, args 
 }
 
 // frame returns the frame [s, e) of row i.
-func (ec *ExecContext) frame(ctx context.Context, f *WindowFunc, peer []int, ps, pe, i int) (int, int, error) {
-	if !f.HasOrder && !f.Rows {
+func (ec *ExecContext) frame(ctx context.Context, f *WindowFunc, peer []int, rk *rangeKeys, ps, pe, i int) (int, int, error) {
+	if !f.HasOrder && !f.Rows && !f.Groups {
 		return ps, pe, nil
 	}
 	bound := func(kind uint8, off Expr, isEnd bool) (int, error) {
@@ -234,7 +244,7 @@ func (ec *ExecContext) frame(ctx context.Context, f *WindowFunc, peer []int, ps,
 		case boundUnboundedFollowing:
 			return pe, nil
 		case boundCurrentRow:
-			if f.Rows {
+			if f.Rows && !f.Groups {
 				if isEnd {
 					return i + 1, nil
 				}
@@ -260,12 +270,27 @@ func (ec *ExecContext) frame(ctx context.Context, f *WindowFunc, peer []int, ps,
 		if v == nil {
 			return 0, pgerror.New(pgerror.NullValueNotAllowed, "frame starting offset must not be null")
 		}
+		if !f.Rows && !f.Groups {
+			return ec.rangeBound(rk, kind, v, isEnd, peer, ps, pe, i)
+		}
 		k, ok := v.(int64)
-		if !ok || !f.Rows {
-			return 0, pgerror.Unimplemented("RANGE with offset PRECEDING/FOLLOWING")
+		if !ok {
+			return 0, pgerror.Unimplemented("non-integer ROWS/GROUPS offsets")
 		}
 		if k < 0 {
 			return 0, pgerror.New(pgerror.Code("22013"), "frame starting offset must not be negative")
+		}
+		if f.Groups {
+			// Offsets count peer groups; peers are numbered in order within the partition.
+			target := int64(peer[i]) - k
+			if kind == boundOffsetFollowing {
+				target = int64(peer[i]) + k
+			}
+			j := ps
+			for j < pe && (int64(peer[j]) < target || isEnd && int64(peer[j]) == target) {
+				j++
+			}
+			return j, nil
 		}
 		j := int64(i)
 		if kind == boundOffsetPreceding {
@@ -290,4 +315,109 @@ func (ec *ExecContext) frame(ctx context.Context, f *WindowFunc, peer []int, ps,
 		e = s
 	}
 	return s, e, nil
+}
+
+// rangeKeys is the first ORDER BY key of a window's rows, for RANGE offsets.
+type rangeKeys struct {
+	key  SortKey
+	t    types.T
+	vals []any
+}
+
+// rangeBound finds a RANGE frame bound: the rows whose key lies within off of the current
+// row's, in the ORDER BY direction. NULL keys are peers only of each other.
+func (ec *ExecContext) rangeBound(rk *rangeKeys, kind uint8, off any, isEnd bool, peer []int, ps, pe, i int) (int, error) {
+	if rk == nil {
+		return 0, pgerror.New(pgerror.WindowingError, "RANGE with offset PRECEDING/FOLLOWING requires exactly one ORDER BY column")
+	}
+	if neg, _ := signOf(off); neg {
+		return 0, pgerror.New(pgerror.Code("22013"), "invalid preceding or following size in window function")
+	}
+	cur := rk.vals[i]
+	if cur == nil {
+		// The frame of a NULL key is its peer group.
+		j := i
+		if isEnd {
+			for j < pe && peer[j] == peer[i] {
+				j++
+			}
+			return j, nil
+		}
+		for j > ps && peer[j-1] == peer[i] {
+			j--
+		}
+		return j, nil
+	}
+	// Moving toward the start of the ordering is "preceding": minus ascending, plus descending.
+	op := "-"
+	if (kind == boundOffsetFollowing) != rk.key.Desc {
+		op = "+"
+	}
+	bound, bt, err := ec.offsetValue(op, cur, rk.t, off)
+	if err != nil {
+		return 0, err
+	}
+	// dir orders a key against the bound in the window's direction, NULLs by their placement.
+	dir := func(v any) int {
+		if v == nil {
+			if rk.key.NullsFirst {
+				return -1
+			}
+			return 1
+		}
+		c := compareDatums(asBoundType(v, rk.t, bt), bound)
+		if rk.key.Desc {
+			c = -c
+		}
+		return c
+	}
+	j := ps
+	for j < pe && (dir(rk.vals[j]) < 0 || isEnd && dir(rk.vals[j]) == 0) {
+		j++
+	}
+	return j, nil
+}
+
+// offsetValue computes cur op off for a RANGE bound; date keys move in timestamps.
+func (ec *ExecContext) offsetValue(op string, cur any, t types.T, off any) (any, types.T, error) {
+	switch t.Family {
+	case types.Date:
+		ts := int64(cur.(int32)) * usPerDay
+		iv := off.(types.IntervalValue)
+		if op == "-" {
+			iv = types.IntervalValue{Months: -iv.Months, Days: -iv.Days, Micros: -iv.Micros}
+		}
+		return ec.addInterval(ts, iv, false), types.TimestampT, nil
+	case types.Timestamp, types.TimestampTZ:
+		iv := off.(types.IntervalValue)
+		if op == "-" {
+			iv = types.IntervalValue{Months: -iv.Months, Days: -iv.Days, Micros: -iv.Micros}
+		}
+		return ec.addInterval(cur.(int64), iv, t.Family == types.TimestampTZ), t, nil
+	}
+	v, err := ec.binaryDatum(op, cur, off, t, t, t)
+	return v, t, err
+}
+
+// asBoundType converts a key to the type its bound was computed in (dates to timestamps).
+func asBoundType(v any, t, bt types.T) any {
+	if t.Family == types.Date && bt.Family == types.Timestamp {
+		return int64(v.(int32)) * usPerDay
+	}
+	return v
+}
+
+// signOf reports whether an offset datum is negative.
+func signOf(v any) (bool, error) {
+	switch x := v.(type) {
+	case int64:
+		return x < 0, nil
+	case float64:
+		return x < 0, nil
+	case *apd.Decimal:
+		return x.Sign() < 0, nil
+	case types.IntervalValue:
+		return compareInterval(x, types.IntervalValue{}) < 0, nil
+	}
+	return false, nil
 }

@@ -185,7 +185,9 @@ type WindowFunc struct {
 	Type     types.T
 	// Frame: Rows false means RANGE (peers of the current row are in the frame). Start and End
 	// are sql frame bound kinds (0 unbounded preceding .. 4 unbounded following).
-	Rows             bool
+	Rows bool
+	// Groups selects GROUPS mode: offsets count peer groups.
+	Groups           bool
 	Start, End       uint8
 	StartOff, EndOff Expr
 	HasOrder         bool

@@ -2,6 +2,7 @@ package executor
 
 import (
 	"context"
+	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
 
@@ -19,6 +20,8 @@ type subResult struct {
 	vals    []any
 	hasNull bool
 	rows    int
+	// set holds the keys of the non-NULL values, built on first use by = ANY / <> ALL.
+	set map[string]struct{}
 }
 
 // runSub runs s.Plan under the outer binding outer and collects its first column.
@@ -126,6 +129,21 @@ func (ec *ExecContext) evalSubquery(ctx context.Context, s *Subquery, rec arrow.
 			return res.vals[0], nil
 		case ExistsSub:
 			return (res.rows > 0) != s.Not, nil
+		case ArraySub:
+			var sb strings.Builder
+			sb.WriteByte('{')
+			for k, w := range res.vals {
+				if k > 0 {
+					sb.WriteByte(',')
+				}
+				if w == nil {
+					sb.WriteString("NULL")
+				} else {
+					sb.WriteString(arrayElem(FormatText(w, s.Plan.OutTypes()[0])))
+				}
+			}
+			sb.WriteByte('}')
+			return sb.String(), nil
 		}
 		// ANY / ALL with SQL's three-valued logic.
 		v := types.DatumAt(x, i, s.X.Type())
@@ -134,6 +152,25 @@ func (ec *ExecContext) evalSubquery(ctx context.Context, s *Subquery, rec arrow.
 		}
 		if v == nil {
 			return nil, nil
+		}
+		if (s.Kind == AnySub && s.Op == "=") || (s.Kind == AllSub && s.Op == "<>") {
+			// Membership: hash the subquery's values once instead of scanning them per row.
+			if res.set == nil {
+				res.set = make(map[string]struct{}, len(res.vals))
+				for _, w := range res.vals {
+					if w != nil {
+						res.set[string(appendKey(nil, w))] = struct{}{}
+					}
+				}
+			}
+			_, hit := res.set[string(appendKey(nil, v))]
+			switch {
+			case hit:
+				return (s.Kind == AnySub) != s.Not, nil
+			case res.hasNull:
+				return nil, nil
+			}
+			return (s.Kind == AllSub) != s.Not, nil
 		}
 		sawNull := false
 		for _, w := range res.vals {

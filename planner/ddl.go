@@ -384,8 +384,6 @@ func (b *builder) defaultOf(col *storage.ColumnDesc) (executor.Expr, error) {
 	return b.assign(x, col.Type, col.Name, 0)
 }
 
-var _ = types.TextT
-
 // createTableAs plans CREATE TABLE ... AS query: the columns come from the query, the key is
 // the hidden row id the FSM appends, and Populate fills the table.
 func (b *builder) createTableAs(s *sql.CreateTableStmt, t *storage.TableDesc) (*Plan, error) {

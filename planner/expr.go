@@ -1,7 +1,6 @@
 package planner
 
 import (
-	"math/big"
 	"strconv"
 	"strings"
 
@@ -50,7 +49,7 @@ func (b *builder) expr(e sql.Expr, c *ectx) (executor.Expr, error) {
 		return b.binary(e, c)
 	case *sql.LikeExpr:
 		if e.Similar {
-			return nil, pgerror.Unimplemented("SIMILAR TO")
+			return b.similar(e, c)
 		}
 		x, err := b.typedAs(e.X, c, types.TextT)
 		if err != nil {
@@ -301,6 +300,11 @@ func (b *builder) binary(e *sql.BinaryExpr, c *ectx) (executor.Expr, error) {
 		}
 		return &executor.BoolOp{Or: or, Args: args}, nil
 	}
+	if lr, ok := e.L.(*sql.RowExpr); ok {
+		if rr, ok := e.R.(*sql.RowExpr); ok {
+			return b.rowCompare(e.Op, lr.Elems, rr.Elems, c, e.Pos)
+		}
+	}
 	l, err := b.expr(e.L, c)
 	if err != nil {
 		return nil, err
@@ -430,6 +434,29 @@ func (b *builder) between(e *sql.BetweenExpr, c *ectx) (executor.Expr, error) {
 }
 
 func (b *builder) inList(e *sql.InListExpr, c *ectx) (executor.Expr, error) {
+	if lr, ok := e.X.(*sql.RowExpr); ok {
+		// (a, b) IN ((1, 2), (3, 4)) is an OR of row equalities.
+		var alts []executor.Expr
+		for _, it := range e.List {
+			rr, ok := it.(*sql.RowExpr)
+			if !ok {
+				return nil, pgerror.New(pgerror.SyntaxError, "IN list of a row must hold rows").WithPosition(exprPos(it))
+			}
+			eq, err := b.rowCompare("=", lr.Elems, rr.Elems, c, 0)
+			if err != nil {
+				return nil, err
+			}
+			alts = append(alts, eq)
+		}
+		var r executor.Expr = &executor.BoolOp{Or: true, Args: alts}
+		if len(alts) == 1 {
+			r = alts[0]
+		}
+		if e.Not {
+			r = &executor.Not{X: r}
+		}
+		return r, nil
+	}
 	x, err := b.expr(e.X, c)
 	if err != nil {
 		return nil, err
@@ -596,78 +623,4 @@ func exprPos(e sql.Expr) int32 {
 		return e.Pos
 	}
 	return 0
-}
-
-var _ = big.NewInt
-
-// regclass resolves 'name'::regclass to the relation's OID at planning time, as PostgreSQL's
-// input function does.
-func (b *builder) regclass(text string, pos int32) (executor.Expr, error) {
-	name := sql.ObjName{Name: strings.TrimSpace(text), Pos: pos}
-	if i := strings.IndexByte(name.Name, '.'); i > 0 {
-		name.Schema, name.Name = name.Name[:i], name.Name[i+1:]
-	}
-	name.Name = strings.Trim(name.Name, `"`)
-	if n, err := strconv.ParseInt(name.Name, 10, 64); err == nil && name.Schema == "" {
-		return &executor.Const{Value: n, T: types.T{Family: types.RegClass}}, nil
-	}
-	t, vt, err := b.table(name)
-	if err != nil {
-		return nil, err
-	}
-	if vt != nil {
-		return &executor.Const{Value: int64(vt.OID), T: types.T{Family: types.RegClass}}, nil
-	}
-	return &executor.Const{Value: int64(t.ID), T: types.T{Family: types.RegClass}}, nil
-}
-
-// anyArray plans x op ANY|ALL (array). An ARRAY[...] constructor expands into comparisons joined
-// by OR (ANY) or AND (ALL), which has exactly the SQL NULL semantics; other arrays are read from
-// their text form at run time.
-func (b *builder) anyArray(e *sql.AnyExpr, c *ectx) (executor.Expr, error) {
-	op := e.Op
-	if op == "!=" {
-		op = "<>"
-	}
-	x, err := b.expr(e.X, c)
-	if err != nil {
-		return nil, err
-	}
-	if ae, ok := e.Array.(*sql.ArrayExpr); ok {
-		if len(ae.Elems) == 0 {
-			return &executor.Const{Value: e.All, T: types.BoolT}, nil
-		}
-		var args []executor.Expr
-		for _, el := range ae.Elems {
-			y, err := b.expr(el, c)
-			if err != nil {
-				return nil, err
-			}
-			cmp, err := b.binaryOp(op, x, y, exprPos(el))
-			if err != nil {
-				return nil, err
-			}
-			args = append(args, cmp)
-		}
-		if len(args) == 1 {
-			return args[0], nil
-		}
-		return &executor.BoolOp{Or: !e.All, Args: args}, nil
-	}
-	arr, err := b.expr(e.Array, c)
-	if err != nil {
-		return nil, err
-	}
-	switch arr.Type().Family {
-	case types.Unknown, types.Text, types.TextArray, types.Int2Vector, types.OidVector, types.Int8Array:
-	default:
-		return nil, pgerror.Newf(pgerror.WrongObjectType, "op ANY/ALL (array) requires array on right side")
-	}
-	arr = b.typed(arr)
-	switch op {
-	case "=", "<>", "<", "<=", ">", ">=":
-	default:
-		return nil, pgerror.Unimplemented("ANY/ALL with operator " + op)
-	}
-	return &executor.AnyArray{X: b.typed(x), Array: arr, Op: op, All: e.All}, nil
 }

@@ -10,7 +10,7 @@ import (
 )
 
 var aggregates = map[string]bool{"count": true, "sum": true, "avg": true, "min": true, "max": true,
-	"string_agg": true, "bool_and": true, "bool_or": true, "every": true}
+	"string_agg": true, "array_agg": true, "bool_and": true, "bool_or": true, "every": true}
 
 var windowOnly = map[string]bool{"row_number": true, "rank": true, "dense_rank": true, "ntile": true,
 	"lag": true, "lead": true, "first_value": true, "last_value": true}
@@ -157,8 +157,7 @@ func (b *builder) aggCall(f *sql.FuncCall, c *ectx) (executor.Expr, error) {
 		}
 		fn.OrderBy = append(fn.OrderBy, sortKey(a.preCol(b.typed(x)), ob))
 	}
-	k := exprKey(&executor.Func{Name: name}) + strings.Repeat(",", 0)
-	k = name + "|" + keyInts(fn.Args) + "|" + keyBool(fn.Distinct) + "|" + keyInts([]int{fn.Filter})
+	k := name + "|" + keyInts(fn.Args) + "|" + keyBool(fn.Distinct) + "|" + keyInts([]int{fn.Filter})
 	for _, ob := range fn.OrderBy {
 		k += "|" + keyInts([]int{ob.Col}) + keyBool(ob.Desc) + keyBool(ob.NullsFirst)
 	}
@@ -174,7 +173,6 @@ func (b *builder) aggCall(f *sql.FuncCall, c *ectx) (executor.Expr, error) {
 func keyInts(xs []int) string {
 	var sb strings.Builder
 	for _, x := range xs {
-		sb.WriteString(strings.Repeat("", 0))
 		sb.WriteString(itoa(x) + ",")
 	}
 	return sb.String()
@@ -269,6 +267,12 @@ func aggType(name string, args []executor.Expr) (types.T, []types.T, error) {
 			return undefined()
 		}
 		return types.TextT, []types.T{types.TextT, types.TextT}, nil
+	case "array_agg":
+		// Arrays travel in their text form; eddy's one array type carries them.
+		if len(ts) != 1 {
+			return undefined()
+		}
+		return types.T{Family: types.TextArray}, []types.T{plain(ts[0])}, nil
 	case "bool_and", "bool_or", "every":
 		if len(ts) != 1 || ts[0].Family != types.Bool {
 			return undefined()

@@ -13,7 +13,6 @@ import (
 	"github.com/eddydb/eddy/sql"
 	"github.com/eddydb/eddy/sql/pgerror"
 	"github.com/eddydb/eddy/sql/types"
-	"github.com/eddydb/eddy/storage"
 )
 
 // harness runs SQL against a memstore through the planner and executor.
@@ -186,5 +185,3 @@ func (h *harness) applyDDL(p *Plan) string {
 	out.WriteString(p.Tag + "\n")
 	return out.String()
 }
-
-var _ = storage.FirstUserID

@@ -39,7 +39,7 @@ func (b *builder) query(q *sql.Query, outer *outerCtx) (*rel, error) {
 	var r *rel
 	var err error
 	if sc, ok := q.Body.(*sql.SelectClause); ok {
-		r, err = b.selectClause(sc, q.OrderBy, outer)
+		r, err = b.selectClause(sc, q.OrderBy, outer, false)
 	} else {
 		if r, err = b.setExpr(q.Body, outer); err != nil {
 			return nil, err
@@ -100,9 +100,15 @@ func setTopN(lim *executor.Limit) {
 
 // setExpr plans a query body other than a SELECT with its own ORDER BY.
 func (b *builder) setExpr(e sql.SetExpr, outer *outerCtx) (*rel, error) {
+	return b.setBranch(e, outer, false)
+}
+
+// setBranch plans a query body; keepUnknown leaves untyped literals of a SELECT list untyped,
+// for a set operation to resolve them against the other branch (SELECT 1 UNION SELECT NULL).
+func (b *builder) setBranch(e sql.SetExpr, outer *outerCtx, keepUnknown bool) (*rel, error) {
 	switch x := e.(type) {
 	case *sql.SelectClause:
-		return b.selectClause(x, nil, outer)
+		return b.selectClause(x, nil, outer, keepUnknown)
 	case *sql.Query:
 		return b.query(x, outer)
 	case *sql.Values:
@@ -152,11 +158,11 @@ func (b *builder) values(v *sql.Values, outer *outerCtx) (*rel, error) {
 }
 
 func (b *builder) setOp(s *sql.SetOp, outer *outerCtx) (*rel, error) {
-	l, err := b.setExpr(s.Left, outer)
+	l, err := b.setBranch(s.Left, outer, true)
 	if err != nil {
 		return nil, err
 	}
-	r, err := b.setExpr(s.Right, outer)
+	r, err := b.setBranch(s.Right, outer, true)
 	if err != nil {
 		return nil, err
 	}

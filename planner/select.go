@@ -16,7 +16,7 @@ type output struct {
 }
 
 // selectClause plans SELECT ... FROM ... WHERE ... GROUP BY ... HAVING with its ORDER BY.
-func (b *builder) selectClause(sc *sql.SelectClause, order []*sql.OrderItem, outer *outerCtx) (*rel, error) {
+func (b *builder) selectClause(sc *sql.SelectClause, order []*sql.OrderItem, outer *outerCtx, keepUnknown bool) (*rel, error) {
 	from, err := b.fromList(sc.From, outer)
 	if err != nil {
 		return nil, err
@@ -92,7 +92,9 @@ func (b *builder) selectClause(sc *sql.SelectClause, order []*sql.OrderItem, out
 		if err != nil {
 			return nil, err
 		}
-		x = b.typed(x)
+		if _, isParam := x.(*executor.ParamRef); !keepUnknown || isParam {
+			x = b.typed(x)
+		}
 		o := output{e: x, ast: it.Expr, col: scopeCol{name: it.Alias, typ: x.Type()}}
 		if it.Alias == "" {
 			o.col.name = columnName(it.Expr)
@@ -354,6 +356,14 @@ func (b *builder) expandStar(it *sql.SelectItem, c *ectx) ([]output, error) {
 		var e executor.Expr = &executor.ColRef{Idx: col.idx, T: col.typ}
 		if c.agg != nil {
 			g, ok := c.agg.groups[exprKey(e)]
+			if !ok && col.qual != "" && b.pkGrouped(&col, c.agg) {
+				x, _, err := b.groupedExpr(&sql.ColumnRef{Parts: []string{col.qual, col.name}, Pos: it.Pos}, c)
+				if err != nil {
+					return nil, err
+				}
+				outs = append(outs, output{e: x, star: true, col: scopeCol{name: col.name, typ: col.typ, tableID: col.tableID, attNum: col.attNum}})
+				continue
+			}
 			if !ok {
 				name := col.name
 				if col.qual != "" {
@@ -397,6 +407,8 @@ func columnName(e sql.Expr) string {
 		switch x.Kind {
 		case sql.ExistsSubquery:
 			return "exists"
+		case sql.ArraySubquery:
+			return "array"
 		case sql.ScalarSubquery:
 			if sc, ok := x.Query.Body.(*sql.SelectClause); ok && len(sc.Items) == 1 {
 				if sc.Items[0].Alias != "" {

@@ -58,8 +58,13 @@ func (b *builder) subquery(e *sql.SubqueryExpr, c *ectx) (executor.Expr, error) 
 			rt = lt
 		}
 		sub.Plan = b.castRel(q, []types.T{rt})
+	case sql.ArraySubquery:
+		if len(q.cols) != 1 {
+			return nil, pgerror.New(pgerror.SyntaxError, "subquery must return only one column").WithPosition(e.Pos)
+		}
+		sub.Kind, sub.T = executor.ArraySub, types.T{Family: types.TextArray}
 	default:
-		return nil, pgerror.Unimplemented("ARRAY(subquery)")
+		return nil, pgerror.Unimplemented("this subquery form")
 	}
 	sub.Outer = corr.exprs
 	return sub, nil

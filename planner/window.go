@@ -106,16 +106,31 @@ func (b *builder) windowCall(f *sql.FuncCall, spec *sql.WindowSpec, c *ectx) (wi
 	fn := executor.WindowFunc{Name: name, HasOrder: len(spec.OrderBy) > 0,
 		Start: uint8(sql.UnboundedPreceding), End: uint8(sql.CurrentRow)}
 	if fr := spec.Frame; fr != nil {
-		if fr.Mode == "groups" {
-			return it, pgerror.Unimplemented("GROUPS frames")
+		if fr.Mode == "groups" && len(spec.OrderBy) == 0 {
+			return it, pgerror.New(pgerror.WindowingError, "GROUPS mode requires an ORDER BY clause").WithPosition(f.Pos)
 		}
 		fn.Rows = fr.Mode == "rows"
+		fn.Groups = fr.Mode == "groups"
 		fn.Start, fn.End = uint8(fr.Start.Kind), uint8(fr.End.Kind)
 		for i, bnd := range []sql.FrameBound{fr.Start, fr.End} {
 			if bnd.Offset == nil {
 				continue
 			}
-			x, err := b.typedAs(bnd.Offset, &ectx{s: &scope{}, clause: "window frame"}, types.Int8T)
+			want := types.Int8T
+			if fr.Mode == "range" {
+				if len(it.order) != 1 {
+					return it, pgerror.New(pgerror.WindowingError, "RANGE with offset PRECEDING/FOLLOWING requires exactly one ORDER BY column").WithPosition(f.Pos)
+				}
+				switch kt := it.order[0].Type(); {
+				case isTimeLike(kt):
+					want = types.IntervalT
+				case numRank(kt) > 0:
+					want = plain(kt)
+				default:
+					return it, pgerror.Newf(pgerror.FeatureNotSupported, "RANGE with offset PRECEDING/FOLLOWING is not supported for column type %s", kt.SQLName()).WithPosition(f.Pos)
+				}
+			}
+			x, err := b.typedAs(bnd.Offset, &ectx{s: &scope{}, clause: "window frame"}, want)
 			if err != nil {
 				return it, err
 			}
