@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/eddydb/eddy/executor"
 	"github.com/eddydb/eddy/planner"
 	"github.com/eddydb/eddy/server/pgwire"
 	"github.com/eddydb/eddy/sql/pgerror"
@@ -51,15 +52,45 @@ func (s *Session) proposeDDL(ctx context.Context, p *prepared) (pgwire.Result, e
 	default:
 		return nil, pgerror.Newf(pgerror.Internal, "unknown DDL kind %d", d.Kind)
 	}
+	var created uint32
 	for i, c := range cmds {
 		// Statements that change several objects (DROP TABLE a, b) propose one command each; the
 		// later ones expect the version the earlier ones produced.
 		c.ExpectCatalogVersion = version + uint64(i)
-		if _, err := s.e.propose(ctx, &storage.Command{DDL: c}); err != nil {
+		res, err := s.e.propose(ctx, &storage.Command{DDL: c})
+		if err != nil {
 			return nil, err
 		}
+		created = res.ID
+	}
+	if d.Populate != nil {
+		n, err := s.populate(ctx, d.Populate, created)
+		if err != nil {
+			return nil, err
+		}
+		return tagResult(fmt.Sprintf("SELECT %d", n), notices...), nil
 	}
 	return tagResult(p.plan.Tag, notices...), nil
+}
+
+// populate fills the table CREATE TABLE ... AS just created. If that fails the table is dropped
+// again, so the statement leaves nothing behind, as in PostgreSQL.
+func (s *Session) populate(ctx context.Context, ins *executor.Insert, tableID uint32) (int64, error) {
+	ins.TableID = tableID
+	txn := s.e.store.BeginTxn()
+	_, n, err := s.execDML(ctx, &prepared{plan: &planner.Plan{Root: ins}}, nil, txn)
+	if err == nil {
+		err = s.e.commitTxn(ctx, txn)
+	}
+	if err != nil {
+		ver := s.e.store.Catalog().Version
+		drop := &storage.DDL{ExpectCatalogVersion: ver, DropTable: &storage.DropTable{ID: tableID}}
+		if _, derr := s.e.propose(context.WithoutCancel(ctx), &storage.Command{DDL: drop}); derr != nil {
+			s.log.Error("drop table after failed CREATE TABLE AS", "table_id", tableID, "err", derr)
+		}
+		return 0, err
+	}
+	return n, nil
 }
 
 // checkNotNull refuses a change that makes a column NOT NULL while existing rows hold NULL there
