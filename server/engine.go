@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/eddydb/eddy/executor/fn"
 	"github.com/eddydb/eddy/raftlog"
 	"github.com/eddydb/eddy/server/pgwire"
 	"github.com/eddydb/eddy/sql/pgerror"
@@ -30,6 +31,7 @@ type Engine struct {
 func NewEngine(store *storage.Store, raft *raftlog.Node, cfg Config, log *slog.Logger) *Engine {
 	e := &Engine{store: store, raft: raft, cfg: cfg, log: log}
 	e.ids.e = e
+	fn.ServerVersion = Version // version() names eddy's release
 	return e
 }
 

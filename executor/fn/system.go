@@ -13,7 +13,7 @@ import (
 // current_schema()) and the pg_catalog helpers psql's \d commands call. eddy has one role and
 // no privileges, so privilege checks answer true and descriptions are NULL.
 
-// ServerVersion is eddy's own version, shown by version(); cmd/eddy sets it at start-up.
+// ServerVersion is eddy's own version, shown by version(); the server sets it at start-up.
 var ServerVersion = "dev"
 
 // PGVersion is the PostgreSQL version eddy reports (server_version and version()).
