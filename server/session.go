@@ -33,6 +33,9 @@ type txBlock struct {
 	// failed is set by an error inside the block: everything but ROLLBACK is refused (25P02).
 	failed     bool
 	savepoints []txSavepoint
+	// implicit marks the transaction PostgreSQL wraps around the statements of one
+	// multi-statement Query message; BEGIN inside the message makes it explicit.
+	implicit bool
 }
 
 type txSavepoint struct {

@@ -15,7 +15,33 @@ import (
 // ROLLBACK TO and RELEASE keep PostgreSQL's semantics there. Outside a block those three are
 // reserved for eddy's durable savepoints.
 
+// BeginImplicit implements pgwire.ImplicitTransactions.
+func (s *Session) BeginImplicit() {
+	if s.tx == nil {
+		s.tx = &txBlock{txn: s.e.store.BeginTxn(), implicit: true}
+	}
+}
+
+// EndImplicit implements pgwire.ImplicitTransactions: the implicit transaction commits when every
+// statement succeeded and is discarded otherwise. An explicit block (BEGIN inside the message)
+// stays open.
+func (s *Session) EndImplicit(ctx context.Context, ok bool) error {
+	tx := s.tx
+	if tx == nil || !tx.implicit {
+		return nil
+	}
+	s.tx = nil
+	if !ok || tx.failed {
+		return nil
+	}
+	return s.e.commitTxn(ctx, tx.txn)
+}
+
 func (s *Session) begin(n *sql.BeginStmt) (pgwire.Result, error) {
+	if s.tx != nil && s.tx.implicit {
+		s.tx.implicit = false // the statements so far become part of the explicit block
+		return tagResult("BEGIN"), nil
+	}
 	if s.tx != nil {
 		return tagResult("BEGIN", warning(pgerror.ActiveSQLTransaction, "there is already a transaction in progress")), nil
 	}
@@ -26,6 +52,15 @@ func (s *Session) begin(n *sql.BeginStmt) (pgwire.Result, error) {
 func (s *Session) commit(ctx context.Context) (pgwire.Result, error) {
 	tx := s.tx
 	if tx == nil {
+		return tagResult("COMMIT", warning(pgerror.NoActiveSQLTransaction, "there is no transaction in progress")), nil
+	}
+	if tx.implicit {
+		// PostgreSQL commits the implicit block with a warning; later statements of the message
+		// run in a new implicit block.
+		s.tx = &txBlock{txn: s.e.store.BeginTxn(), implicit: true}
+		if err := s.e.commitTxn(ctx, tx.txn); err != nil {
+			return nil, err
+		}
 		return tagResult("COMMIT", warning(pgerror.NoActiveSQLTransaction, "there is no transaction in progress")), nil
 	}
 	s.tx = nil
@@ -42,6 +77,10 @@ func (s *Session) rollback() (pgwire.Result, error) {
 	if s.tx == nil {
 		return tagResult("ROLLBACK", warning(pgerror.NoActiveSQLTransaction, "there is no transaction in progress")), nil
 	}
+	if s.tx.implicit {
+		s.tx = &txBlock{txn: s.e.store.BeginTxn(), implicit: true}
+		return tagResult("ROLLBACK", warning(pgerror.NoActiveSQLTransaction, "there is no transaction in progress")), nil
+	}
 	s.tx = nil
 	return tagResult("ROLLBACK"), nil
 }
@@ -55,7 +94,7 @@ func errDurableSavepoint(stmt string) error {
 }
 
 func (s *Session) savepoint(n *sql.SavepointStmt) (pgwire.Result, error) {
-	if s.tx == nil {
+	if s.tx == nil || s.tx.implicit {
 		return nil, errDurableSavepoint("SAVEPOINT")
 	}
 	s.tx.savepoints = append(s.tx.savepoints, txSavepoint{name: n.Name, mark: s.tx.txn.Savepoint()})
@@ -73,7 +112,7 @@ func (s *Session) findSavepoint(name string) (int, error) {
 }
 
 func (s *Session) rollbackTo(n *sql.RollbackToSavepointStmt) (pgwire.Result, error) {
-	if s.tx == nil {
+	if s.tx == nil || s.tx.implicit {
 		return nil, errDurableSavepoint("ROLLBACK TO SAVEPOINT")
 	}
 	i, err := s.findSavepoint(n.Name)
@@ -88,7 +127,7 @@ func (s *Session) rollbackTo(n *sql.RollbackToSavepointStmt) (pgwire.Result, err
 }
 
 func (s *Session) release(n *sql.ReleaseSavepointStmt) (pgwire.Result, error) {
-	if s.tx == nil {
+	if s.tx == nil || s.tx.implicit {
 		return nil, errDurableSavepoint("RELEASE SAVEPOINT")
 	}
 	i, err := s.findSavepoint(n.Name)

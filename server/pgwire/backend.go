@@ -122,3 +122,14 @@ type CopyOut interface {
 	Result
 	CopyOptions() CopyOptions
 }
+
+// ImplicitTransactions is implemented by sessions that, as PostgreSQL does, run all statements
+// of one simple Query message as a single implicit transaction when no explicit one is open.
+// The connection calls BeginImplicit before the first statement of a message holding more than
+// one, and EndImplicit after the last statement that ran, with ok false when one failed (the
+// rest were skipped). An error from EndImplicit (a failed commit) is sent to the client before
+// ReadyForQuery.
+type ImplicitTransactions interface {
+	BeginImplicit()
+	EndImplicit(ctx context.Context, ok bool) error
+}

@@ -42,12 +42,21 @@ func (c *conn) simpleQuery(ctx context.Context, sql string) {
 	case len(stmts) == 0:
 		c.send(&pgproto3.EmptyQueryResponse{})
 	default:
+		it, implicit := c.sess.(ImplicitTransactions)
+		implicit = implicit && len(stmts) > 1
+		if implicit {
+			it.BeginImplicit()
+		}
+		ok := true
 		for _, st := range stmts {
-			if err := c.execSimple(ctx, st); err != nil {
+			if err := c.execSimple(ctx, st); err != nil || c.werr != nil {
+				ok = false
 				break
 			}
-			if c.werr != nil {
-				break
+		}
+		if implicit {
+			if err := it.EndImplicit(ctx, ok); err != nil {
+				c.sendError(ctx, err)
 			}
 		}
 	}
