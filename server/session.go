@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -166,7 +167,35 @@ func (s *Session) Execute(ctx context.Context, p pgwire.Prepared, params []any) 
 		s.markFailed()
 		return nil, err
 	}
+	s.filterNotices(res)
 	return res, nil
+}
+
+// noticeRank orders message levels as client_min_messages does.
+var noticeRank = map[string]int{"debug5": 0, "debug4": 0, "debug3": 0, "debug2": 0, "debug1": 0, "debug": 0,
+	"log": 1, "notice": 2, "warning": 3, "error": 4}
+
+// filterNotices drops notices below the session's client_min_messages.
+func (s *Session) filterNotices(res pgwire.Result) {
+	var r *rowsResult
+	switch x := res.(type) {
+	case *rowsResult:
+		r = x
+	case *copyIn:
+		r = x.rowsResult
+	case *copyOut:
+		r = x.rowsResult
+	default:
+		return
+	}
+	min := noticeRank[s.settings.vals["client_min_messages"]]
+	kept := r.notices[:0]
+	for _, n := range r.notices {
+		if noticeRank[strings.ToLower(n.Severity)] >= min {
+			kept = append(kept, n)
+		}
+	}
+	r.notices = kept
 }
 
 func withDeadline(ctx context.Context, deadline time.Time) (context.Context, context.CancelFunc) {

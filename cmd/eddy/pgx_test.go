@@ -167,3 +167,30 @@ func TestCleanShutdown(t *testing.T) {
 		t.Fatalf("after restart: %d rows, %v", n, err)
 	}
 }
+
+// TestNotices checks that notices reach the client and that client_min_messages filters them.
+func TestNotices(t *testing.T) {
+	srv := proc.Start(t)
+	ctx := context.Background()
+	cfg, err := pgx.ParseConfig(srv.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	cfg.OnNotice = func(_ *pgconn.PgConn, n *pgconn.Notice) { got = append(got, n.Severity+" "+n.Message) }
+	conn, err := pgx.ConnectConfig(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	for _, q := range []string{"DROP TABLE IF EXISTS nope", "SET client_min_messages = warning",
+		"DROP TABLE IF EXISTS nope", "COMMIT", "RESET client_min_messages"} {
+		if _, err := conn.Exec(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	want := []string{`NOTICE table "nope" does not exist, skipping`, "WARNING there is no transaction in progress"}
+	if strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Fatalf("notices = %q, want %q", got, want)
+	}
+}
