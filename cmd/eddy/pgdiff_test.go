@@ -59,7 +59,9 @@ func TestDifferentialPostgres(t *testing.T) {
 	defer ec.Close(ctx)
 
 	g := &queryGen{rng: rng}
-	for _, stmt := range g.setup() {
+	setup := g.setup()
+	t.Logf("tables: %s; %s", setup[0], setup[1])
+	for _, stmt := range setup {
 		for _, c := range []*pgconn.PgConn{pc, ec} {
 			if _, err := c.Exec(ctx, stmt).ReadAll(); err != nil {
 				t.Fatalf("setup %q: %v", stmt, err)
@@ -140,10 +142,16 @@ type queryGen struct {
 
 var diffWords = []string{"ant", "Bee", "cat", "dog", "eel", "fox", "", "a b", "Ant", "zebra"}
 
+// setup creates t1 and t2 with column types drawn from the seed (the queries are written to be
+// valid for every choice) and fills them with the same random rows on both servers.
 func (g *queryGen) setup() []string {
+	aT := g.pick("smallint", "integer", "bigint")
+	bT := g.pick("bigint", "numeric", "double precision")
+	cT := g.pick("text", "varchar(12)")
+	dT := g.pick("numeric(8,2)", "double precision", "numeric", "real")
 	stmts := []string{
-		"CREATE TABLE t1 (k int PRIMARY KEY, a int, b bigint, c text, d numeric(8,2), e boolean, f date)",
-		"CREATE TABLE t2 (k int PRIMARY KEY, a int, c text, x smallint)",
+		"CREATE TABLE t1 (k int PRIMARY KEY, a " + aT + ", b " + bT + ", c " + cT + ", d " + dT + ", e boolean, f date)",
+		"CREATE TABLE t2 (k " + g.pick("int", "bigint") + " PRIMARY KEY, a " + g.pick("int", "smallint", "bigint") + ", c " + cT + ", x smallint)",
 	}
 	for _, tbl := range []string{"t1", "t2"} {
 		var vals []string
