@@ -15,6 +15,15 @@ func (b *bridge) keyword(k, j int, st *seqState, wasOp, qs bool) (int, error) {
 			return 0, b.syntaxErr(k)
 		}
 	}
+	if st.expectTable {
+		switch w {
+		case "where", "group", "having", "window", "order", "limit", "offset", "fetch", "union",
+			"intersect", "except":
+			// A reserved word where a table name belongs: PostgreSQL points at the word itself
+			// (SELECT * FROM order -> syntax error at or near "order").
+			return 0, b.syntaxErr(k)
+		}
+	}
 	switch w {
 	case "select":
 		b.emit(k, "SELECT")

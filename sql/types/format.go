@@ -14,6 +14,10 @@ type FormatContext struct {
 	DateStyle string
 	// IntervalStyle is "postgres" (default), "iso_8601", "sql_standard" or "postgres_verbose".
 	IntervalStyle string
+	// OIDName, when set, names the object a regclass, regtype or regproc value refers to, so
+	// those print as names the way PostgreSQL's output functions write them ('pg_class'::regclass
+	// prints pg_class). ok false, or OIDName nil, prints the number.
+	OIDName func(t T, oid int64) (name string, ok bool)
 }
 
 // DefaultFormatContext is what a new session starts with.

@@ -27,7 +27,14 @@ func AppendText(buf []byte, t T, v any, fc *FormatContext) []byte {
 			return append(buf, 't')
 		}
 		return append(buf, 'f')
-	case Int2, Int4, Int8, Oid, RegClass, RegType, RegProc:
+	case RegClass, RegType, RegProc:
+		if fc.OIDName != nil {
+			if name, ok := fc.OIDName(t, v.(int64)); ok {
+				return append(buf, name...)
+			}
+		}
+		return strconv.AppendInt(buf, v.(int64), 10)
+	case Int2, Int4, Int8, Oid:
 		return strconv.AppendInt(buf, v.(int64), 10)
 	case Float4:
 		return AppendFloat(buf, v.(float64), 32, fc.ExtraFloatDigits)

@@ -324,6 +324,10 @@ func ParseTypeName(name string, mods []int32) (T, error) {
 		t = IntervalT
 	case "oid":
 		t = OidT
+	case "regnamespace", "regrole":
+		// No value type of their own: psql casts catalog columns of empty tables to them
+		// (\d reads pg_statistic_ext.stxnamespace::regnamespace), so they read as oid.
+		t = OidT
 	case "regclass":
 		t = T{Family: RegClass}
 	case "regtype":
