@@ -233,6 +233,7 @@ func init() {
 			return int64(ts[0].OID()), nil
 		}}},
 	}
+	addCatalogBuiltins() // builtins_catalog.go
 }
 
 func (ec *ExecContext) fnUser() string {

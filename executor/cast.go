@@ -234,6 +234,10 @@ func (ec *ExecContext) formatDatum(v any, t types.T) string {
 			return formatTimestamp(time.UnixMicro(x).In(ec.location()), true)
 		case types.Time:
 			return formatTimeOfDay(x)
+		case types.RegClass, types.RegType, types.RegProc:
+			if name, ok := ec.regName(t, x); ok { // builtins_catalog.go
+				return name
+			}
 		}
 		return strconv.FormatInt(x, 10)
 	case float64:

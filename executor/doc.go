@@ -15,7 +15,9 @@
 //   - E3 cancellation: every operator that loops over input batches checks ctx between batches.
 //   - E4 laziness: CASE, COALESCE, AND and OR evaluate an operand only for the rows whose result
 //     still depends on it, so guarded expressions (CASE WHEN x = 0 THEN 0 ELSE 1/x END) never
-//     raise errors for rows the guard excludes.
+//     raise errors for rows the guard excludes. A Filter's or join's top-level AND is a
+//     condition list (PostgreSQL's ExecQual): a conjunct runs only on rows every earlier one
+//     found true, NULL stopping a row as FALSE does.
 //   - E5 plans are data: a Node holds no func values, pointers into the catalog or cached state;
 //     everything an operator needs at run time is re-derived from the ExecContext.
 package executor

@@ -3,6 +3,8 @@ package executor
 import (
 	"fmt"
 	"strings"
+
+	"github.com/eddydb/eddy/sql/types"
 )
 
 // Explain renders a plan as one line per operator, children indented under their parent in
@@ -27,10 +29,14 @@ func Explain(root Node) []string {
 func describe(n Node) string {
 	switch n := n.(type) {
 	case *Scan:
-		if len(n.Unused) > 0 {
-			return fmt.Sprintf("Seq Scan on %s (%d of %d columns)", n.Name, len(n.Cols)-len(n.Unused), len(n.Cols))
+		s := "Seq Scan on " + n.Name
+		if n.Key != nil {
+			s = fmt.Sprintf("Index Scan using %s_pkey on %s (%s)", n.Name, n.Name, keyCondText(n.Key))
 		}
-		return "Seq Scan on " + n.Name
+		if len(n.Unused) > 0 {
+			s += fmt.Sprintf(" (%d of %d columns)", len(n.Cols)-len(n.Unused), len(n.Cols))
+		}
+		return s
 	case *VirtualScan:
 		return fmt.Sprintf("Virtual Scan on %s.%s", n.Schema, n.Name)
 	case *Values:
@@ -89,4 +95,53 @@ func describe(n Node) string {
 		return "Delete"
 	}
 	return fmt.Sprintf("%T", n)
+}
+
+// keyCondText renders a key span as conditions: "id = 1", "a = $1 AND b >= 2 AND b < 5".
+func keyCondText(k *KeySpan) string {
+	name := func(i int) string {
+		if i < len(k.Names) {
+			return k.Names[i]
+		}
+		return fmt.Sprintf("key%d", i+1)
+	}
+	var conds []string
+	for i, e := range k.Eq {
+		conds = append(conds, name(i)+" = "+valueText(e))
+	}
+	next := name(len(k.Eq))
+	if k.Lo != nil {
+		op := " > "
+		if k.LoInc {
+			op = " >= "
+		}
+		conds = append(conds, next+op+valueText(k.Lo))
+	}
+	if k.Hi != nil {
+		op := " < "
+		if k.HiInc {
+			op = " <= "
+		}
+		conds = append(conds, next+op+valueText(k.Hi))
+	}
+	return strings.Join(conds, " AND ")
+}
+
+// valueText renders a key value: a constant's text, $n for a parameter, else "(expr)".
+func valueText(e Expr) string {
+	switch x := e.(type) {
+	case *Const:
+		if x.Value == nil {
+			return "NULL"
+		}
+		s := FormatText(x.Value, x.T)
+		switch x.T.Family {
+		case types.Int2, types.Int4, types.Int8, types.Numeric, types.Float4, types.Float8, types.Bool:
+			return s
+		}
+		return "'" + strings.ReplaceAll(s, "'", "''") + "'"
+	case *ParamRef:
+		return fmt.Sprintf("$%d", x.N)
+	}
+	return "(expr)"
 }

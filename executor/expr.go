@@ -160,6 +160,10 @@ type Subquery struct {
 	Op  string
 	Not bool
 	T   types.T
+	// UnknownFalse (uncorrelated = ANY only) answers FALSE where SQL says NULL. The planner sets
+	// it where the two filter alike (under only AND and OR in a WHERE, ON or HAVING clause), as
+	// PostgreSQL's hashed subplan does; an enclosing AND then skips its later operands.
+	UnknownFalse bool
 }
 
 // Type implementations.

@@ -15,6 +15,7 @@ func (ec *ExecContext) fnContext() *fn.Context {
 			c = *ec.Fn
 		}
 		c.Mem = ec.Mem
+		ec.catalogHooks(&c) // builtins_catalog.go
 		ec.fnCtx = &c
 	}
 	return ec.fnCtx

@@ -6,13 +6,16 @@ import (
 	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/cockroachdb/apd/v3"
 
 	"github.com/eddydb/eddy/sql/pgerror"
 	"github.com/eddydb/eddy/sql/types"
 )
 
-// aggState accumulates one aggregate of one group. A streaming variant adds a weight to add.
+// aggState accumulates one aggregate of one group, datum by datum: the general path of a hash
+// aggregation (see accumulator for the typed one) and the state of window aggregates. A
+// streaming variant adds a weight to add.
 type aggState struct {
 	count int64
 	i     int64
@@ -24,8 +27,6 @@ type aggState struct {
 	seps  []any
 	keys  [][]any // ORDER BY keys of parts
 	seen  map[string]struct{}
-	// typed marks a min/max kept by aggFast in i (integers) or f (floats) rather than v.
-	typed bool
 }
 
 func (ec *ExecContext) aggAdd(f *AggFunc, s *aggState, vals []any, keys []any) error {
@@ -76,7 +77,12 @@ func (ec *ExecContext) aggAdd(f *AggFunc, s *aggState, vals []any, keys []any) e
 				s.i = r
 			}
 		case float64:
-			s.f += x
+			if f.Name == "sum" && f.Type.Family == types.Float4 {
+				// sum(real) adds in single precision, rounding at every step (float4pl).
+				s.f = float64(float32(s.f) + float32(x))
+			} else {
+				s.f += x
+			}
 		case *apd.Decimal:
 			if s.d == nil {
 				s.d = new(apd.Decimal)
@@ -197,15 +203,6 @@ func (ec *ExecContext) aggResult(f *AggFunc, s *aggState) (any, error) {
 		}
 		return sb.String(), nil
 	}
-	if s.typed && (f.Name == "min" || f.Name == "max") {
-		if s.count == 0 {
-			return nil, nil
-		}
-		if f.Type.Family == types.Float8 || f.Type.Family == types.Float4 {
-			return s.f, nil
-		}
-		return s.i, nil
-	}
 	return s.v, nil
 }
 
@@ -224,10 +221,18 @@ func (o *aggOp) Next(ctx context.Context) (arrow.Record, error) {
 	o.done = true
 	n := o.n
 	inTypes := n.Input.OutTypes()
-	groups := map[string]int{}
-	var keys [][]any // group key datums per group
+	grp := newGrouper(n.Group, inTypes)
+	// Each aggregate runs on a typed accumulator when one fits, else on per-group aggStates
+	// fed datum by datum.
+	accs := make([]accumulator, len(n.Aggs))
+	general := false
+	for a := range n.Aggs {
+		if accs[a] = newAccumulator(&n.Aggs[a]); accs[a] == nil {
+			general = true
+		}
+	}
 	var states [][]aggState
-	var buf []byte
+	var gids []int
 	vals := make([]any, 2)
 	for {
 		if err := checkCtx(ctx); err != nil {
@@ -241,37 +246,30 @@ func (o *aggOp) Next(ctx context.Context) (arrow.Record, error) {
 			break
 		}
 		nr := int(r.NumRows())
-		gids := make([]int, nr)
-		for i := 0; i < nr; i++ {
-			buf = rowKey(buf[:0], r, inTypes, n.Group, i)
-			if len(n.Group) == 0 {
-				buf = buf[:0]
-			}
-			g, ok := groups[string(buf)]
-			if !ok {
-				g = len(keys)
-				groups[string(buf)] = g
-				k := make([]any, len(n.Group))
-				for j, c := range n.Group {
-					k[j] = types.DatumAt(r.Column(c), i, inTypes[c])
-				}
-				keys = append(keys, k)
-				states = append(states, make([]aggState, len(n.Aggs)))
-			}
-			gids[i] = g
+		if cap(gids) < nr {
+			gids = make([]int, nr)
 		}
-		fast := make([]bool, len(n.Aggs))
-		for a := range n.Aggs {
-			ok, err := aggFast(&n.Aggs[a], r, gids, states, a)
-			if err != nil {
-				r.Release()
-				return nil, err
+		gids = gids[:nr]
+		grp.assign(r, gids)
+		if err := o.update(r, gids, grp.n, accs); err != nil {
+			r.Release()
+			return nil, err
+		}
+		if !general {
+			r.Release()
+			continue
+		}
+		if grp.n > len(states) {
+			// One backing array for a batch's new groups instead of one per group.
+			fresh := make([]aggState, (grp.n-len(states))*len(n.Aggs))
+			for len(states) < grp.n {
+				states = append(states, fresh[:len(n.Aggs):len(n.Aggs)])
+				fresh = fresh[len(n.Aggs):]
 			}
-			fast[a] = ok
 		}
 		for i, g := range gids {
 			for a := range n.Aggs {
-				if fast[a] {
+				if accs[a] != nil {
 					continue
 				}
 				f := &n.Aggs[a]
@@ -296,28 +294,66 @@ func (o *aggOp) Next(ctx context.Context) (arrow.Record, error) {
 		}
 		r.Release()
 	}
-	if len(n.Group) == 0 && len(keys) == 0 {
-		keys = append(keys, nil)
+	if len(n.Group) == 0 {
+		grp.n = 1 // an aggregate without GROUP BY has one row, even over nothing
+	}
+	ng := grp.n
+	for len(states) < ng && general {
 		states = append(states, make([]aggState, len(n.Aggs)))
 	}
-	cols := make([][]any, len(n.Types))
-	for g := range keys {
-		for j := range n.Group {
-			cols[j] = append(cols[j], keys[g][j])
+	arrs := make([]arrow.Array, len(n.Types))
+	fail := func(err error) (arrow.Record, error) {
+		releaseAll(arrs)
+		return nil, err
+	}
+	for j := range n.Group {
+		arrs[j] = grp.keyArray(o.ec.Mem, j, n.Types[j])
+	}
+	for a := range n.Aggs {
+		out := len(n.Group) + a
+		if acc := accs[a]; acc != nil {
+			acc.grow(ng)
+			arr, err := acc.build(o.ec.Mem, ng)
+			if err != nil {
+				return fail(err)
+			}
+			arrs[out] = arr
+			continue
 		}
-		for a := range n.Aggs {
+		col := make([]any, ng)
+		for g := range col {
 			v, err := o.ec.aggResult(&n.Aggs[a], &states[g][a])
 			if err != nil {
-				return nil, err
+				return fail(err)
 			}
-			cols[len(n.Group)+a] = append(cols[len(n.Group)+a], v)
+			col[g] = v
+		}
+		arrs[out] = datumsToArray(o.ec.Mem, n.Types[out], col)
+	}
+	return newRecord(n.Types, arrs, ng), nil
+}
+
+// update folds batch r into the typed accumulators; groups holds the number of groups so far.
+func (o *aggOp) update(r arrow.Record, gids []int, groups int, accs []accumulator) error {
+	for a, acc := range accs {
+		if acc == nil {
+			continue
+		}
+		f := &o.n.Aggs[a]
+		acc.grow(groups)
+		var keep *array.Boolean
+		if f.Filter >= 0 {
+			keep = r.Column(f.Filter).(*array.Boolean)
+		}
+		var col arrow.Array
+		if len(f.Args) > 0 {
+			col = r.Column(f.Args[0])
+		}
+		if err := acc.update(col, gids, keep); err != nil {
+			return err
 		}
 	}
-	arrs := make([]arrow.Array, len(n.Types))
-	for c, t := range n.Types {
-		arrs[c] = datumsToArray(o.ec.Mem, t, cols[c])
-	}
-	return newRecord(n.Types, arrs, len(keys)), nil
+	return nil
 }
 
 func (o *aggOp) Close() { o.in.Close() }

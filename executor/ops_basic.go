@@ -39,7 +39,7 @@ func (o *scanOp) Next(ctx context.Context) (arrow.Record, error) {
 				}
 			}
 		}
-		it, err := o.ec.Reader.Scan(t, cols)
+		it, err := o.open(ctx, t, cols)
 		if err != nil {
 			return nil, err
 		}
@@ -293,24 +293,51 @@ func (o *filterOp) Next(ctx context.Context) (arrow.Record, error) {
 
 // filter returns the rows of r for which pred is true.
 func (ec *ExecContext) filter(ctx context.Context, r arrow.Record, pred Expr) (arrow.Record, error) {
-	m, err := ec.eval(ctx, pred, r)
+	idx, err := ec.qualRows(ctx, r, pred)
 	if err != nil {
 		return nil, err
 	}
-	defer m.Release()
-	b := m.(*array.Boolean)
-	n := int(r.NumRows())
-	idx := make([]int, 0, n)
-	for i := 0; i < n; i++ {
-		if b.IsValid(i) && b.Value(i) {
-			idx = append(idx, i)
-		}
-	}
-	if len(idx) == n {
+	if len(idx) == int(r.NumRows()) {
 		r.Retain()
 		return r, nil
 	}
 	return takeRecord(ec.Mem, r, idx), nil
+}
+
+// qualRows returns the rows of r for which the condition list pred is true. A top-level AND is
+// a list, evaluated like PostgreSQL's ExecQual: each conjunct runs only on the rows every
+// earlier conjunct found true, so a NULL stops a row as FALSE does (an AND nested in an
+// expression must go on past a NULL: FALSE may still come). The planner puts cheap conjuncts
+// first (keeps E4).
+func (ec *ExecContext) qualRows(ctx context.Context, r arrow.Record, pred Expr) ([]int, error) {
+	n := int(r.NumRows())
+	quals := []Expr{pred}
+	if b, ok := pred.(*BoolOp); ok && !b.Or {
+		quals = b.Args
+	}
+	sel := make([]int, n)
+	for i := range sel {
+		sel[i] = i
+	}
+	for _, q := range quals {
+		if len(sel) == 0 {
+			break
+		}
+		m, err := ec.evalSubset(ctx, q, r, sel)
+		if err != nil {
+			return nil, err
+		}
+		b := m.(*array.Boolean)
+		next := sel[:0]
+		for j, row := range sel {
+			if b.IsValid(j) && b.Value(j) {
+				next = append(next, row)
+			}
+		}
+		m.Release()
+		sel = next
+	}
+	return sel, nil
 }
 
 func (o *filterOp) Close() { o.in.Close() }

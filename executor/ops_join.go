@@ -4,7 +4,6 @@ import (
 	"context"
 
 	"github.com/apache/arrow-go/v18/arrow"
-	"github.com/apache/arrow-go/v18/arrow/array"
 
 	"github.com/eddydb/eddy/sql/types"
 )
@@ -240,15 +239,13 @@ func (o *joinOp) residual(ctx context.Context, l arrow.Record, pl, pr []int) ([]
 	}
 	rec := o.pairs(l, pl, pr)
 	defer rec.Release()
-	m, err := o.ec.eval(ctx, o.n.Residual, rec)
+	rows, err := o.ec.qualRows(ctx, rec, o.n.Residual)
 	if err != nil {
 		return nil, err
 	}
-	defer m.Release()
-	b := m.(*array.Boolean)
 	keep := make([]bool, len(pl))
-	for i := range keep {
-		keep[i] = b.IsValid(i) && b.Value(i)
+	for _, i := range rows {
+		keep[i] = true
 	}
 	return keep, nil
 }

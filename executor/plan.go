@@ -33,6 +33,23 @@ type Scan struct {
 	// Unused lists positions in Cols the plan never reads: the scan does not fetch them and
 	// returns NULLs in their place, so column positions stay stable.
 	Unused []int
+	// Key, when set, reads only the rows whose primary key it matches (an index scan of the
+	// primary key); nil reads the whole table.
+	Key *KeySpan
+}
+
+// KeySpan is a primary-key access path. Eq holds values for the leading key columns, in key
+// order; Lo and Hi (each may be nil) bound the key column that follows them. With Eq covering
+// the whole key it is a point lookup. Its expressions read no column of the scanned row
+// (constants, parameters, outer references); a NULL among their values matches nothing. The
+// planner keeps the conditions it came from in a Filter above the scan, so a span may be
+// wider than the conditions, never narrower.
+type KeySpan struct {
+	Eq           []Expr
+	Lo, Hi       Expr
+	LoInc, HiInc bool
+	// Names are the key columns' names, for EXPLAIN.
+	Names []string
 }
 
 // VirtualScan reads a pg_catalog or information_schema table (systables).

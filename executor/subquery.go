@@ -151,6 +151,9 @@ func (ec *ExecContext) evalSubquery(ctx context.Context, s *Subquery, rec arrow.
 			return (s.Kind == AllSub) != s.Not, nil
 		}
 		if v == nil {
+			if s.UnknownFalse {
+				return false, nil
+			}
 			return nil, nil
 		}
 		if (s.Kind == AnySub && s.Op == "=") || (s.Kind == AllSub && s.Op == "<>") {
@@ -167,6 +170,8 @@ func (ec *ExecContext) evalSubquery(ctx context.Context, s *Subquery, rec arrow.
 			switch {
 			case hit:
 				return (s.Kind == AnySub) != s.Not, nil
+			case res.hasNull && s.UnknownFalse:
+				return false, nil
 			case res.hasNull:
 				return nil, nil
 			}

@@ -92,7 +92,7 @@ func (b *builder) semiJoin(left executor.Node, base *scope, e sql.Expr) (executo
 	}
 	right := from.node
 	if len(local) > 0 {
-		f := &executor.Filter{Input: right, Pred: andAll(local)}
+		f := &executor.Filter{Input: right, Pred: qualPred(local...)}
 		f.Types = right.OutTypes()
 		right = f
 	}

@@ -334,6 +334,8 @@ func (b *builder) targetRel(name sql.ObjName, alias string, from []sql.TableExpr
 			// Let the join use the equalities of WHERE as hash keys.
 			splitJoinPred(j, pred, len(j.Left.OutTypes()))
 		} else {
+			pred = qualPred(pred)
+			b.keyAccess(r.node, conjuncts(pred))
 			f := &executor.Filter{Input: r.node, Pred: pred}
 			f.Types = r.node.OutTypes()
 			r = &rel{node: f, cols: r.cols}

@@ -9,10 +9,16 @@
 // context, operands are cast to the chosen operator signature, and assignment casts apply to
 // INSERT and UPDATE targets.
 //
-// Two rewrites run as the plan is built or right after:
+// These rewrites run as the plan is built or right after:
 //   - WHERE conjuncts [NOT] EXISTS (subquery) and x IN (subquery) over a plain SELECT become semi
 //     and anti joins (decorrelate.go), so correlated equalities use the hash join; every other
-//     subquery is evaluated per distinct outer binding (executor.Subquery).
+//     subquery is evaluated per distinct outer binding (executor.Subquery). The other WHERE
+//     conditions filter the FROM rows below those joins, as PostgreSQL filters at the scan.
+//   - the conjuncts of every WHERE, ON and HAVING clause are ordered by estimated cost, as
+//     PostgreSQL's order_qual_clauses does (qualcost.go), so the same rows reach a condition that
+//     can fail (1/x) in both systems.
+//   - a table scan whose conditions pin its primary key (equality on leading key columns, a
+//     range on the next) reads only that span or one row (access.go, executor.KeySpan).
 //   - prune.go marks the table columns a plan never reads (executor.Scan.Unused).
 //
 // Type resolution calls executor/fn (fnbridge.go); typing.go holds fallback rules for the

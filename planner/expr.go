@@ -106,6 +106,8 @@ func (b *builder) expr(e sql.Expr, c *ectx) (executor.Expr, error) {
 		return nil, pgerror.Unimplemented("ARRAY constructors")
 	case *sql.AnyExpr:
 		return b.anyArray(e, c)
+	case *sql.SubscriptExpr: // evaluated by executor/builtins_catalog.go
+		return b.funcCall(&sql.FuncCall{Name: "eddy_subscript", Args: []sql.Expr{e.X, e.Index}, Pos: e.Pos}, c)
 	}
 	return nil, pgerror.Newf(pgerror.FeatureNotSupported, "expression %T is not supported", e)
 }
@@ -512,6 +514,11 @@ func (b *builder) cast(e *sql.CastExpr, c *ectx) (executor.Expr, error) {
 			return b.regclass(k.Value.(string), exprPos(e.X))
 		}
 		if k, ok := x.(*executor.Const); ok && k.Value != nil {
+			if r, ok, err := regLiteral(k.Value.(string), t, exprPos(e.X)); ok { // catalog_forms.go
+				return r, err
+			}
+		}
+		if k, ok := x.(*executor.Const); ok && k.Value != nil {
 			// A typed literal is read by the type's input function now.
 			v, err := executor.EvalConst(&executor.Cast{X: k, T: t})
 			if err != nil {
@@ -538,6 +545,11 @@ func typeOf(tn *sql.TypeName) (types.T, error) {
 	if tn.Array {
 		if name == "text" || name == "varchar" || name == "character varying" {
 			return types.T{Family: types.TextArray}, nil
+		}
+		// Integer arrays (psql's prattrs::int2[]) share bigint[]'s {1,2} text form.
+		switch strings.TrimPrefix(name, "pg_catalog.") {
+		case "int2", "smallint", "int4", "integer", "int", "int8", "bigint", "oid":
+			return types.T{Family: types.Int8Array}, nil
 		}
 		return types.T{}, pgerror.Unimplemented("array types")
 	}

@@ -177,6 +177,9 @@ func (b *builder) scanRel(desc *storage.TableDesc, qual string) *rel {
 
 func (b *builder) tableFunc(t *sql.TableFunc, outer *outerCtx) (*rel, error) {
 	f := t.Func
+	if f.Name == "unnest" {
+		return b.unnestFunc(t, outer) // catalog_forms.go
+	}
 	if f.Name != "generate_series" {
 		return nil, pgerror.Newf(pgerror.FeatureNotSupported, "table function %s is not supported", f.Name)
 	}
@@ -336,7 +339,7 @@ func splitJoinPred(jn *executor.Join, pred executor.Expr, nl int) {
 		}
 		rest = append(rest, c)
 	}
-	jn.Residual = andAll(rest)
+	jn.Residual = qualPred(rest...)
 }
 
 // joinUsing joins on equality of the named columns and merges each pair into one output

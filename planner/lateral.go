@@ -43,7 +43,7 @@ func (b *builder) lateral(l *rel, dt *sql.DerivedTable, kind executor.JoinKind, 
 		if err != nil {
 			return nil, err
 		}
-		f := &executor.Filter{Input: right, Pred: pred}
+		f := &executor.Filter{Input: right, Pred: qualPred(pred)}
 		f.Types = right.OutTypes()
 		right = f
 	}

@@ -25,12 +25,16 @@ func (b *builder) selectClause(sc *sql.SelectClause, order []*sql.OrderItem, out
 	node := from.node
 	if sc.Where != nil {
 		var rest []executor.Expr
+		var first *executor.Join // the semi join reading the FROM rows, if any
 		for _, term := range andTerms(sc.Where) {
 			j, ok, err := b.semiJoin(node, base, term)
 			if err != nil {
 				return nil, err
 			}
 			if ok {
+				if first == nil {
+					first = j.(*executor.Join)
+				}
 				node = j
 				continue
 			}
@@ -41,9 +45,18 @@ func (b *builder) selectClause(sc *sql.SelectClause, order []*sql.OrderItem, out
 			rest = append(rest, pred)
 		}
 		if len(rest) > 0 {
-			f := &executor.Filter{Input: node, Pred: andAll(rest)}
-			f.Types = node.OutTypes()
-			node = f
+			// The other conditions filter the FROM rows before the semi joins, as PostgreSQL
+			// evaluates them at the scan, below the joins its sublinks become.
+			in := from.node
+			pred := qualPred(rest...)
+			b.keyAccess(in, conjuncts(pred))
+			f := &executor.Filter{Input: in, Pred: pred}
+			f.Types = in.OutTypes()
+			if first != nil {
+				first.Left = f
+			} else {
+				node = f
+			}
 		}
 	}
 	c := &ectx{s: base}
@@ -187,7 +200,7 @@ func (b *builder) selectClause(sc *sql.SelectClause, order []*sql.OrderItem, out
 	if agg != nil {
 		node = b.aggNode(node, agg)
 		if having != nil {
-			f := &executor.Filter{Input: node, Pred: having}
+			f := &executor.Filter{Input: node, Pred: qualPred(having)}
 			f.Types = node.OutTypes()
 			node = f
 		}
@@ -391,7 +404,12 @@ func columnName(e sql.Expr) string {
 	case *sql.ColumnRef:
 		return x.Parts[len(x.Parts)-1]
 	case *sql.FuncCall:
+		if lit, ok := fieldName(x); ok { // (r).field is named field
+			return lit
+		}
 		return x.Name
+	case *sql.SubscriptExpr:
+		return columnName(x.X)
 	case *sql.CastExpr:
 		if n := columnName(x.X); n != "?column?" {
 			return n

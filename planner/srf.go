@@ -26,7 +26,7 @@ func (b *builder) collectSRFs(sc *sql.SelectClause, c *ectx) (*srfSet, error) {
 		})
 	}
 	if len(calls) == 0 {
-		return ss, nil
+		return b.expandArraySRF(sc, c, ss) // catalog_forms.go: pgjdbc's _pg_expandarray
 	}
 	if len(calls) > 1 {
 		return nil, pgerror.New(pgerror.FeatureNotSupported, "more than one set-returning function in a select list is not supported").WithPosition(calls[1].Pos)

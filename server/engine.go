@@ -9,10 +9,12 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/eddydb/eddy/executor"
 	"github.com/eddydb/eddy/executor/fn"
 	"github.com/eddydb/eddy/raftlog"
 	"github.com/eddydb/eddy/server/pgwire"
 	"github.com/eddydb/eddy/sql/pgerror"
+	"github.com/eddydb/eddy/sql/types"
 	"github.com/eddydb/eddy/storage"
 )
 
@@ -49,6 +51,10 @@ func (e *Engine) NewSession(ctx context.Context, user, database string, params m
 		return nil, err
 	}
 	s := &Session{e: e, user: user, db: database, settings: st, pid: e.pids.Add(1)}
+	st.oidName = func(t types.T, oid int64) (string, bool) {
+		return executor.RegName(e.store.Catalog(), st.searchPath(), t, oid)
+	}
+	st.refreshFormat()
 	s.log = e.log.With("session", s.pid, "user", user)
 	return s, nil
 }

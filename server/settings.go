@@ -67,6 +67,8 @@ type sessionSettings struct {
 	// dirty holds reported settings changed since the last ParameterStatus(changed=true).
 	dirty map[string]bool
 	fc    types.FormatContext
+	// oidName names regclass/regtype/regproc values for output; kept across refreshFormat.
+	oidName func(t types.T, oid int64) (string, bool)
 }
 
 func newSessionSettings(user string, startup map[string]string, cfg Config) (*sessionSettings, error) {
@@ -155,7 +157,8 @@ func (s *sessionSettings) refreshFormat() {
 		loc = time.UTC
 	}
 	efd, _ := strconv.Atoi(s.vals["extra_float_digits"])
-	s.fc = types.FormatContext{Location: loc, ExtraFloatDigits: efd, DateStyle: s.vals["DateStyle"], IntervalStyle: s.vals["IntervalStyle"]}
+	s.fc = types.FormatContext{Location: loc, ExtraFloatDigits: efd, DateStyle: s.vals["DateStyle"],
+		IntervalStyle: s.vals["IntervalStyle"], OIDName: s.oidName}
 }
 
 // statementTimeout returns the statement_timeout setting as a duration (0 = none).

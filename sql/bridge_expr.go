@@ -7,7 +7,7 @@ import (
 
 // postfix is one postfix operator applied to a primary: ::type, COLLATE name, AT TIME ZONE z.
 type postfix struct {
-	kind   byte // 'c' cast, 'l' collate, 'z' time zone
+	kind   byte // 'c' cast, 'l' collate, 'z' time zone, 's' subscript, 'f' field selection
 	idx    int  // side-table index
 	tok    int
 	zi, zj int // time zone operand range
@@ -47,6 +47,13 @@ func (b *bridge) primary(k, j int) (int, error) {
 			posts = append(posts, postfix{kind: 's', tok: end, zi: end + 1, zj: rb})
 			end = rb + 1
 			continue
+		case t.is(".") && end > k && b.tok(end-1).is(")") && end+1 < j &&
+			(b.tok(end+1).kind == tIdent || b.tok(end+1).kind == tQIdent):
+			// (composite).field, as pgjdbc writes (information_schema._pg_expandarray(x)).n
+			b.strs = append(b.strs, b.tok(end+1).val)
+			posts = append(posts, postfix{kind: 'f', idx: len(b.strs) - 1, tok: end})
+			end += 2
+			continue
 		case b.isWord(end, "collate"):
 			parts, n, err := b.qualName(end+1, j)
 			if err != nil {
@@ -77,6 +84,8 @@ func (b *bridge) primary(k, j int) (int, error) {
 			b.emit(ps.tok, "eddy_x_collate(")
 		case 's':
 			b.emit(ps.tok, "eddy_x_sub(")
+		case 'f':
+			b.emit(ps.tok, "eddy_x_field(")
 		case 'z':
 			b.emit(ps.tok, "eddy_x_fn_"+strconv.Itoa(ps.idx)+"(")
 			if _, err := b.primary(ps.zi, ps.zj); err != nil {
@@ -90,7 +99,7 @@ func (b *bridge) primary(k, j int) (int, error) {
 	}
 	for _, ps := range posts {
 		switch ps.kind {
-		case 'c', 'l':
+		case 'c', 'l', 'f':
 			b.emit(ps.tok, ", "+strconv.Itoa(ps.idx)+")")
 		case 'z':
 			b.emit(ps.tok, ")")

@@ -365,6 +365,21 @@ func (b *bridge) funcExpr(x *ast.FuncCallExpr) (Expr, error) {
 		return &UnaryExpr{Op: b.ops[i], X: a[0], Pos: pos}, nil
 	}
 	switch name {
+	case "eddy_x_field":
+		// (x).name travels as a call the planner resolves: eddy_field(x, 'name').
+		if len(x.Args) != 2 {
+			return nil, b.internalf("bad field selection")
+		}
+		v, err := b.expr(x.Args[0])
+		if err != nil {
+			return nil, err
+		}
+		idx, ok := x.Args[1].(*driver.ValueExpr)
+		if n := int(idx.Datum.GetInt64()); !ok || n < 0 || n >= len(b.strs) {
+			return nil, b.internalf("bad field selection")
+		} else {
+			return &FuncCall{Name: "eddy_field", Args: []Expr{v, &Literal{Kind: StringLit, Value: b.strs[n], Pos: pos}}, Pos: pos}, nil
+		}
 	case "eddy_x_cast", "eddy_x_collate":
 		if len(x.Args) != 2 {
 			return nil, b.internalf("bad cast")

@@ -1,6 +1,7 @@
 package storage
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -344,4 +345,75 @@ func decodeKey(t *TableDesc, key []byte, row []any) error {
 		b = rest
 	}
 	return nil
+}
+
+// keyRangeSpan turns ScanRange's bounds into the byte span [start, end) of row keys; ok is false
+// when no key can match (a NULL bound). Key encodings are memcomparable and self-delimiting, so
+// the keys whose leading columns equal a prefix p are exactly those starting with p's
+// encoding, and they sort before every key with a greater prefix.
+func keyRangeSpan(t *TableDesc, lo, hi []any, loInclusive, hiInclusive bool) (start, end []byte, ok bool, err error) {
+	if len(lo) > len(t.PrimaryKey) || len(hi) > len(t.PrimaryKey) {
+		return nil, nil, false, fmt.Errorf("storage: range bound of %q has more columns than its key", t.Name)
+	}
+	enc := func(vals []any) ([]byte, bool, error) {
+		b := tableKeyPrefix(t.ID)
+		for i, v := range vals {
+			if v == nil {
+				return nil, false, nil
+			}
+			ct := t.Columns[t.PrimaryKey[i]].Type
+			var err error
+			if b, err = appendKeyDatum(b, ct, keyDatum(ct, v)); err != nil {
+				return nil, false, fmt.Errorf("encode key column %q: %w", t.Columns[t.PrimaryKey[i]].Name, err)
+			}
+		}
+		return b, true, nil
+	}
+	if start, ok, err = enc(lo); !ok || err != nil {
+		return nil, nil, false, err
+	}
+	if !loInclusive && len(lo) > 0 {
+		start = prefixSuccessor(start)
+	}
+	if end, ok, err = enc(hi); !ok || err != nil {
+		return nil, nil, false, err
+	}
+	if hiInclusive || len(hi) == 0 {
+		end = prefixSuccessor(end)
+	}
+	if bytes.Compare(start, end) >= 0 {
+		return nil, nil, false, nil
+	}
+	return start, end, true, nil
+}
+
+// keyDatum converts a bound datum to the representation of key type t where the two share an
+// ordering but not a Go type (a float4 column's datum compared with an integer bound, say).
+func keyDatum(t types.T, v any) any {
+	switch kindOf(t) {
+	case kindFloat:
+		switch x := v.(type) {
+		case int64:
+			return float64(x)
+		case float32:
+			return float64(x)
+		}
+	case kindInt:
+		if x, ok := v.(int32); ok {
+			return int64(x)
+		}
+	}
+	return v
+}
+
+// prefixSuccessor returns the smallest byte string greater than every string starting with p.
+func prefixSuccessor(p []byte) []byte {
+	out := append([]byte(nil), p...)
+	for i := len(out) - 1; i >= 0; i-- {
+		if out[i] != 0xff {
+			out[i]++
+			return out[:i+1]
+		}
+	}
+	return nil // every byte is 0xff: no successor (row keys never are, they start with 't')
 }

@@ -87,12 +87,34 @@ func (r *snapshotReader) Get(t *TableDesc, key []any) ([]any, bool, error) {
 
 // Scan returns the rows of t in key order, in records of at most batchRows rows.
 func (r *snapshotReader) Scan(t *TableDesc, cols []int) (RecordIterator, error) {
+	start, end := tableKeySpan(t.ID)
+	return r.scanSpan(t, cols, start, end)
+}
+
+// ScanRange returns the rows of t whose keys lie between the bounds, in key order. The bounds
+// become the Pebble iterator's bounds, so only the span is read.
+func (r *snapshotReader) ScanRange(t *TableDesc, cols []int, lo, hi []any, loInclusive, hiInclusive bool) (RecordIterator, error) {
+	start, end, ok, err := keyRangeSpan(t, lo, hi, loInclusive, hiInclusive)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		start, end = nil, nil // empty: an iterator over nothing keeps one code path
+	}
+	return r.scanSpan(t, cols, start, end)
+}
+
+// scanSpan scans the row keys of t in [start, end); start == end == nil scans nothing.
+func (r *snapshotReader) scanSpan(t *TableDesc, cols []int, start, end []byte) (RecordIterator, error) {
 	for _, c := range cols {
 		if c < 0 || c >= len(t.Columns) {
 			return nil, fmt.Errorf("storage: scan of %q: column ordinal %d out of range", t.Name, c)
 		}
 	}
-	start, end := tableKeySpan(t.ID)
+	empty := start == nil && end == nil
+	if empty {
+		start, end = tableKeyPrefix(t.ID), tableKeyPrefix(t.ID)
+	}
 	it, err := r.snap.NewIter(&pebble.IterOptions{LowerBound: start, UpperBound: end})
 	if err != nil {
 		return nil, fmt.Errorf("storage: open iterator: %w", err)
@@ -105,8 +127,12 @@ func (r *snapshotReader) Scan(t *TableDesc, cols []int) (RecordIterator, error) 
 		batchRows: r.batchRows,
 	}
 	si.app = newRowAppender(si.codec, cols)
-	if r.txn != nil {
-		si.staged = r.txn.sortedStaged(t.ID)
+	if r.txn != nil && !empty {
+		for _, st := range r.txn.sortedStaged(t.ID) {
+			if st.key >= string(start) && st.key < string(end) {
+				si.staged = append(si.staged, st)
+			}
+		}
 	}
 	names := make([]string, len(cols))
 	ts := make([]types.T, len(cols))
@@ -227,6 +253,9 @@ type errReader struct{ err error }
 
 func (r errReader) Catalog() *Catalog { return nil }
 func (r errReader) Scan(*TableDesc, []int) (RecordIterator, error) {
+	return nil, r.err
+}
+func (r errReader) ScanRange(*TableDesc, []int, []any, []any, bool, bool) (RecordIterator, error) {
 	return nil, r.err
 }
 func (r errReader) Get(*TableDesc, []any) ([]any, bool, error) { return nil, false, r.err }

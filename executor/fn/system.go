@@ -142,7 +142,19 @@ func init() {
 	defConst("shobj_description", ts(oidT, name), text, nullText)
 	defConst("pg_get_userbyid", ts(oidT), name, func(*Context) any { return "eddy" })
 	yes := func(*Context) any { return true }
-	defConst("pg_table_is_visible", ts(oidT), tb, yes)
+	defFunc("pg_table_is_visible", ts(oidT), tb, func(ctx *Context, args []arrow.Array, n int) (arrow.Array, error) {
+		return mapRows(ctx, args, ts(oidT), tb, n, true, func(r []any) (any, error) {
+			if ctx == nil || ctx.RelationVisible == nil {
+				return true, nil
+			}
+			return ctx.RelationVisible(uint32(r[0].(int64))), nil
+		})
+	})
+	for _, fn := range []string{"pg_operator_is_visible", "pg_conversion_is_visible", "pg_ts_config_is_visible",
+		"pg_ts_dict_is_visible", "pg_ts_parser_is_visible", "pg_ts_template_is_visible",
+		"pg_collation_is_visible", "pg_opclass_is_visible", "pg_opfamily_is_visible", "pg_statistics_obj_is_visible"} {
+		defConst(fn, ts(oidT), tb, yes)
+	}
 	defConst("pg_type_is_visible", ts(oidT), tb, yes)
 	defConst("pg_function_is_visible", ts(oidT), tb, yes)
 	for _, fn := range []string{"has_table_privilege", "has_schema_privilege", "has_database_privilege",

@@ -166,9 +166,39 @@ func (r reader) Get(t *storage.TableDesc, key []any) ([]any, bool, error) {
 }
 
 func (r reader) Scan(t *storage.TableDesc, cols []int) (storage.RecordIterator, error) {
+	return r.scan(t, cols, func([]any) bool { return true })
+}
+
+// ScanRange filters Scan's rows by the bounds (see storage.Reader).
+func (r reader) ScanRange(t *storage.TableDesc, cols []int, lo, hi []any, loInc, hiInc bool) (storage.RecordIterator, error) {
+	for _, v := range append(append([]any(nil), lo...), hi...) {
+		if v == nil {
+			return r.scan(t, cols, func([]any) bool { return false })
+		}
+	}
+	prefixCmp := func(row, bound []any) int {
+		for i, b := range bound {
+			if c := cmp(row[t.PrimaryKey[i]], b); c != 0 {
+				return c
+			}
+		}
+		return 0
+	}
+	return r.scan(t, cols, func(row []any) bool {
+		if c := prefixCmp(row, lo); c < 0 || c == 0 && !loInc && len(lo) > 0 {
+			return false
+		}
+		c := prefixCmp(row, hi)
+		return c < 0 || c == 0 && (hiInc || len(hi) == 0)
+	})
+}
+
+func (r reader) scan(t *storage.TableDesc, cols []int, keep func([]any) bool) (storage.RecordIterator, error) {
 	rows := make([][]any, 0, len(r.s.rows[t.ID]))
 	for _, row := range r.s.rows[t.ID] {
-		rows = append(rows, row)
+		if keep(row) {
+			rows = append(rows, row)
+		}
 	}
 	sort.Slice(rows, func(i, j int) bool { return lessKey(t, rows[i], rows[j]) })
 	ts := make([]types.T, len(cols))

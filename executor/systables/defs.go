@@ -1,6 +1,11 @@
 package systables
 
-import "github.com/eddydb/eddy/storage"
+import (
+	"strconv"
+	"strings"
+
+	"github.com/eddydb/eddy/storage"
+)
 
 // This file answers the pg_get_*def functions for the objects this package invents, so the
 // function library (executor/fn) and the tables agree on names and OIDs.
@@ -120,3 +125,42 @@ func ProcName(oid uint32) (name string, ok bool) {
 	}
 	return "", false
 }
+
+// ProcSignature returns the result type OID and the argument type OIDs of the built-in
+// function with the given OID (pg_proc's prorettype and proargtypes), for
+// pg_get_function_result and pg_get_function_arguments. ok is false if there is none.
+func ProcSignature(oid uint32) (ret uint32, args []uint32, ok bool) {
+	for _, p := range builtinProcs {
+		if p.oid != oid {
+			continue
+		}
+		for _, f := range strings.Fields(p.argTypes) {
+			n, err := strconv.ParseUint(f, 10, 32)
+			if err != nil {
+				return 0, nil, false
+			}
+			args = append(args, uint32(n))
+		}
+		return p.retType, args, true
+	}
+	return 0, nil, false
+}
+
+// TypeName returns pg_type.typname for a type OID pg_type lists (cstring, internal and the
+// other pseudo-types included); ok is false for an unknown OID.
+func TypeName(oid uint32) (name string, ok bool) {
+	for _, t := range builtinTypes {
+		if t.oid == oid {
+			return t.name, true
+		}
+	}
+	return "", false
+}
+
+// IsUserTable reports whether oid is a user table's (for pg_relation_is_publishable and the
+// size functions).
+func IsUserTable(cat *storage.Catalog, oid uint32) bool { return cat.TableByID(oid) != nil }
+
+// QuoteIdent quotes an identifier as quote_ident does, for names built outside this package
+// (regclass output).
+func QuoteIdent(s string) string { return quoteIdent(s) }

@@ -28,6 +28,10 @@ var (
 		oid oid, prpubid oid, prrelid oid, prqual pg_node_tree, prattrs int2vector`), nil)
 	_ = register("pg_catalog", "pg_publication_namespace", 6237, spec(`
 		oid oid, pnpubid oid, pnnspid oid`), nil)
+	_ = register("pg_catalog", "pg_largeobject_metadata", 2995, spec(`
+		oid oid, lomowner oid, lomacl aclitem[]`), nil)
+	_ = registerView("pg_catalog", "pg_user_mappings", 12327, spec(`
+		umid oid, srvid oid, srvname name, umuser oid, usename name, umoptions text[]`), nil)
 	_ = register("pg_catalog", "pg_foreign_table", 3118, spec(`
 		ftrelid oid, ftserver oid, ftoptions text[]`), nil)
 	_ = register("pg_catalog", "pg_partitioned_table", 3350, spec(`

@@ -77,7 +77,7 @@ func userRelation(cat *storage.Catalog, t *storage.TableDesc) relation {
 		if c.Hidden {
 			continue // hidden columns come last, so visible ordinals stay attnum-1
 		}
-		r.cols = append(r.cols, relColumn{name: c.Name, typ: c.Type, notNull: c.NotNull, def: c.Default})
+		r.cols = append(r.cols, relColumn{name: c.Name, typ: c.Type, notNull: c.NotNull, def: pgDefault(c.Default, c.Type)})
 	}
 	if !t.HasHiddenKey() {
 		for _, ord := range t.PrimaryKey {

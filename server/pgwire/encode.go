@@ -59,6 +59,11 @@ func textEncoder(arr arrow.Array, t types.T, fc *types.FormatContext) colEncoder
 	case *array.Int32:
 		return func(b []byte, i int) []byte { return strconv.AppendInt(b, int64(a.Value(i)), 10) }
 	case *array.Int64:
+		switch t.Family {
+		case types.RegClass, types.RegType, types.RegProc:
+			// These print the name of the object they refer to, which needs the catalog.
+			return func(b []byte, i int) []byte { return types.AppendText(b, t, a.Value(i), fc) }
+		}
 		return func(b []byte, i int) []byte { return strconv.AppendInt(b, a.Value(i), 10) }
 	case *array.Float32:
 		return func(b []byte, i int) []byte {

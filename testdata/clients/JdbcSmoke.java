@@ -90,6 +90,34 @@ public class JdbcSmoke {
                     while (rs.next()) cols++;
                 }
                 check(cols == 8, "getColumns: " + cols);
+                try (Statement st = c.createStatement()) {
+                    st.execute("CREATE TABLE jpk (region text NOT NULL, id int NOT NULL, note text, "
+                            + "PRIMARY KEY (region, id))");
+                }
+                StringBuilder pk = new StringBuilder();
+                try (ResultSet rs = md.getPrimaryKeys(null, "public", "jpk")) {
+                    while (rs.next()) {
+                        pk.append(rs.getString("COLUMN_NAME")).append(':').append(rs.getShort("KEY_SEQ"))
+                                .append(':').append(rs.getString("PK_NAME")).append(' ');
+                    }
+                }
+                check(pk.toString().equals("region:1:jpk_pkey id:2:jpk_pkey "), "getPrimaryKeys: " + pk);
+                pk.setLength(0);
+                try (ResultSet rs = md.getPrimaryKeys(null, "public", "jt")) {
+                    while (rs.next()) pk.append(rs.getString("COLUMN_NAME")).append(':').append(rs.getShort("KEY_SEQ"));
+                }
+                check(pk.toString().equals("id:1"), "getPrimaryKeys jt: " + pk);
+                StringBuilder schemas = new StringBuilder();
+                try (ResultSet rs = md.getSchemas()) {
+                    while (rs.next()) schemas.append(rs.getString("TABLE_SCHEM")).append(' ');
+                }
+                check(schemas.toString().contains("public ") && schemas.toString().contains("pg_catalog ")
+                        && schemas.toString().contains("information_schema "), "getSchemas: " + schemas);
+                schemas.setLength(0);
+                try (ResultSet rs = md.getSchemas(null, "pub%")) {
+                    while (rs.next()) schemas.append(rs.getString("TABLE_SCHEM")).append(' ');
+                }
+                check(schemas.toString().equals("public "), "getSchemas(pub%): " + schemas);
             }
         }
         System.out.println("OK");
