@@ -214,13 +214,13 @@ func (ec *ExecContext) wallToUTC(us int64) int64 {
 	return lt.UnixMicro()
 }
 
-// formatDatum writes v as PostgreSQL's text output.
+// formatDatum writes v as the text a cast to text produces: PostgreSQL's output function
+// (types.FormatText) under the session's settings, except that booleans read "true" and
+// "false" (boolout says "t" and "f"; the cast to text does not use it).
 func (ec *ExecContext) formatDatum(v any, t types.T) string {
 	switch x := v.(type) {
 	case nil:
 		return ""
-	case string:
-		return x
 	case bool:
 		if x {
 			return "true"
@@ -228,130 +228,15 @@ func (ec *ExecContext) formatDatum(v any, t types.T) string {
 		return "false"
 	case int64:
 		switch t.Family {
-		case types.Timestamp:
-			return formatTimestamp(time.UnixMicro(x).UTC(), false)
-		case types.TimestampTZ:
-			return formatTimestamp(time.UnixMicro(x).In(ec.location()), true)
-		case types.Time:
-			return formatTimeOfDay(x)
 		case types.RegClass, types.RegType, types.RegProc:
 			if name, ok := ec.regName(t, x); ok { // builtins_catalog.go
 				return name
 			}
 		}
-		return strconv.FormatInt(x, 10)
-	case float64:
-		return formatFloat(x, t)
-	case *apd.Decimal:
-		return string(types.AppendNumeric(nil, x))
-	case int32:
-		return time.Unix(int64(x)*86400, 0).UTC().Format("2006-01-02")
-	case []byte:
-		const hex = "0123456789abcdef"
-		var sb strings.Builder
-		sb.WriteString(`\x`)
-		for _, c := range x {
-			sb.WriteByte(hex[c>>4])
-			sb.WriteByte(hex[c&15])
-		}
-		return sb.String()
-	case types.IntervalValue:
-		return formatInterval(x)
 	}
-	return ""
+	return types.FormatText(t, v, ec.formatCtx())
 }
 
-func formatFloat(f float64, t types.T) string {
-	switch {
-	case math.IsNaN(f):
-		return "NaN"
-	case math.IsInf(f, 1):
-		return "Infinity"
-	case math.IsInf(f, -1):
-		return "-Infinity"
-	}
-	bits := 64
-	if t.Family == types.Float4 {
-		bits = 32
-	}
-	s := strconv.FormatFloat(f, 'g', -1, bits)
-	// PostgreSQL switches to exponent form below 1e-4 and from 1e15 (float8) / 1e6 (float4);
-	// strconv's 'g' uses the shortest form differently for large numbers.
-	if a := math.Abs(f); a != 0 && (a < 1e-4 || a >= 1e15 && bits == 64 || a >= 1e6 && bits == 32) {
-		s = strconv.FormatFloat(f, 'e', -1, bits)
-		mant, exp, _ := strings.Cut(s, "e")
-		if len(exp) == 3 { // e+05 stays two digits; Go already writes at least two
-			return mant + "e" + exp
-		}
-		return mant + "e" + exp
-	}
-	if strings.Contains(s, "e") {
-		s = strconv.FormatFloat(f, 'f', -1, bits)
-	}
-	return s
-}
-
-func formatTimestamp(t time.Time, tz bool) string {
-	s := t.Format("2006-01-02 15:04:05")
-	if us := t.Nanosecond() / 1000; us != 0 {
-		s += strings.TrimRight("."+strconv.Itoa(1000000 + us)[1:], "0")
-	}
-	if tz {
-		_, off := t.Zone()
-		sign := "+"
-		if off < 0 {
-			sign, off = "-", -off
-		}
-		s += sign + twoDigits(off/3600)
-		if m := off % 3600 / 60; m != 0 {
-			s += ":" + twoDigits(m)
-		}
-	}
-	return s
-}
-
-func twoDigits(n int) string {
-	if n < 10 {
-		return "0" + strconv.Itoa(n)
-	}
-	return strconv.Itoa(n)
-}
-
-func formatTimeOfDay(us int64) string {
-	h, m, s, f := us/3600e6, us/60e6%60, us/1e6%60, us%1e6
-	out := twoDigits(int(h)) + ":" + twoDigits(int(m)) + ":" + twoDigits(int(s))
-	if f != 0 {
-		out += strings.TrimRight("."+strconv.FormatInt(1000000+f, 10)[1:], "0")
-	}
-	return out
-}
-
-func formatInterval(iv types.IntervalValue) string {
-	var parts []string
-	unit := func(n int64, name string) {
-		if n != 0 {
-			s := strconv.FormatInt(n, 10) + " " + name
-			if n != 1 && n != -1 {
-				s += "s"
-			}
-			parts = append(parts, s)
-		}
-	}
-	unit(int64(iv.Months/12), "year")
-	unit(int64(iv.Months%12), "mon")
-	unit(int64(iv.Days), "day")
-	if iv.Micros != 0 || len(parts) == 0 {
-		us := iv.Micros
-		sign := ""
-		if us < 0 {
-			sign, us = "-", -us
-		}
-		parts = append(parts, sign+formatTimeOfDay(us))
-	}
-	return strings.Join(parts, " ")
-}
-
-// dateTimeArith implements the date/time operators PostgreSQL defines.
 func (ec *ExecContext) dateTimeArith(op string, a, b any, lt, rt, t types.T) (any, error) {
 	lf, rf := lt.Family, rt.Family
 	switch {
@@ -414,16 +299,11 @@ func (ec *ExecContext) addInterval(ts int64, iv types.IntervalValue, tz bool) in
 }
 
 // FormatText writes a datum in PostgreSQL's text output format with the default session
-// settings ("" for NULL is the caller's business).
-//
-// TODO(executor): temporary; types' text output replaces it once available.
+// settings ("" for NULL is the caller's business): types.FormatText with the arguments in this
+// package's order.
 func FormatText(v any, t types.T) string {
-	if b, ok := v.(bool); ok {
-		if b {
-			return "t"
-		}
-		return "f"
+	if v == nil {
+		return ""
 	}
-	ec := &ExecContext{}
-	return ec.formatDatum(v, t)
+	return types.FormatText(t, v, nil)
 }

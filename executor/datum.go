@@ -17,6 +17,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/cockroachdb/apd/v3"
 
+	"github.com/eddydb/eddy/executor/fn"
 	"github.com/eddydb/eddy/sql/pgerror"
 	"github.com/eddydb/eddy/sql/types"
 )
@@ -313,106 +314,8 @@ func numericArith(op string, x, y *apd.Decimal) (*apd.Decimal, error) {
 	return r, nil
 }
 
-// numericDiv divides with PostgreSQL's choice of result scale (select_div_scale): at least 16
-// significant digits and no fewer fractional digits than either input.
-func numericDiv(x, y *apd.Decimal) (*apd.Decimal, error) {
-	// PostgreSQL works in base-10000 digit groups; approximate its weight arithmetic in base 10,
-	// which agrees on the displayed scale for the common cases.
-	wx := decWeight(x)
-	wy := decWeight(y)
-	qweight := wx - wy
-	rscale := 16 - qweight - 1
-	if rscale < 0 {
-		rscale = 0
-	}
-	if s := dscale(x); s > rscale {
-		rscale = s
-	}
-	if s := dscale(y); s > rscale {
-		rscale = s
-	}
-	rscale = pgDivScale(x, y, rscale)
-	r := new(apd.Decimal)
-	ctx := numCtx
-	ctx.Precision = uint32(int64(wx-wy) + int64(rscale) + 20)
-	if ctx.Precision < 20 {
-		ctx.Precision = 20
-	}
-	if _, err := ctx.Quo(r, x, y); err != nil {
-		return nil, pgerror.Wrap(err, pgerror.NumericValueOutOfRange, "value overflows numeric format")
-	}
-	if _, err := numCtx.Quantize(r, r, -rscale); err != nil {
-		return nil, pgerror.Wrap(err, pgerror.NumericValueOutOfRange, "value overflows numeric format")
-	}
-	return r, nil
-}
-
-// pgDivScale computes select_div_scale exactly, on base-10000 weights.
-func pgDivScale(x, y *apd.Decimal, _ int32) int32 {
-	w1, f1 := nbaseWeight(x)
-	w2, f2 := nbaseWeight(y)
-	qweight := w1 - w2
-	if f1 <= f2 {
-		qweight--
-	}
-	rscale := 16 - qweight*4
-	if s := dscale(x); s > rscale {
-		rscale = s
-	}
-	if s := dscale(y); s > rscale {
-		rscale = s
-	}
-	if rscale < 0 {
-		rscale = 0
-	}
-	if rscale > 1000 {
-		rscale = 1000
-	}
-	return rscale
-}
-
-// nbaseWeight returns the weight of the first base-10000 digit group of d and that group's value.
-func nbaseWeight(d *apd.Decimal) (int32, int64) {
-	if d.IsZero() {
-		return 0, 0
-	}
-	digits := d.Coeff.String()
-	// Position of the decimal point relative to the digit string: value = digits * 10^exp.
-	n := int32(len(digits))
-	intDigits := n + d.Exponent // digits before the point (may be <= 0)
-	// Weight of the leading group: groups are aligned at the point.
-	var w int32
-	if intDigits > 0 {
-		w = (intDigits - 1) / 4
-	} else {
-		w = -((-intDigits)/4 + 1)
-	}
-	// Leading group value: digits falling in group w.
-	groupStart := intDigits - (w+1)*4 // index into digits of the group's first digit (may be <0)
-	var v int64
-	for i := groupStart; i < groupStart+4; i++ {
-		v *= 10
-		if i >= 0 && i < n {
-			v += int64(digits[i] - '0')
-		}
-	}
-	return w, v
-}
-
-func decWeight(d *apd.Decimal) int32 {
-	if d.IsZero() {
-		return 0
-	}
-	return int32(d.NumDigits()) + d.Exponent - 1
-}
-
-// dscale is the number of digits after the point d displays.
-func dscale(d *apd.Decimal) int32 {
-	if d.Exponent < 0 {
-		return -d.Exponent
-	}
-	return 0
-}
+// numericDiv divides with PostgreSQL's result scale; executor/fn owns the implementation.
+func numericDiv(x, y *apd.Decimal) (*apd.Decimal, error) { return fn.NumericDiv(x, y) }
 
 // trimZeros removes trailing fractional zeros down to scale min.
 func trimZeros(d *apd.Decimal, min int32) {

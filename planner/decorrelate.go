@@ -92,7 +92,7 @@ func (b *builder) semiJoin(left executor.Node, base *scope, e sql.Expr) (executo
 	}
 	right := from.node
 	if len(local) > 0 {
-		f := &executor.Filter{Input: right, Pred: qualPred(local...)}
+		f := &executor.Filter{Input: right, Pred: wherePred(local...)}
 		f.Types = right.OutTypes()
 		right = f
 	}

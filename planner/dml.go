@@ -334,7 +334,7 @@ func (b *builder) targetRel(name sql.ObjName, alias string, from []sql.TableExpr
 			// Let the join use the equalities of WHERE as hash keys.
 			splitJoinPred(j, pred, len(j.Left.OutTypes()))
 		} else {
-			pred = qualPred(pred)
+			pred = wherePred(pred)
 			b.keyAccess(r.node, conjuncts(pred))
 			f := &executor.Filter{Input: r.node, Pred: pred}
 			f.Types = r.node.OutTypes()

@@ -26,6 +26,11 @@ import (
 //
 // Expressions that read no column are folded to constants by PostgreSQL before costing, so
 // they cost 0 here too.
+//
+// One more step precedes the sort in a WHERE clause (and an inner join's ON): PostgreSQL takes
+// every equality a = b out of the list into its equivalence classes and adds it back, rebuilt,
+// after the other conditions (distribute_qual_to_rels, generate_base_implied_equalities). So
+// among conditions of equal cost the equalities come last: whereQuals moves them there.
 
 // correlatedSubqueryCost stands for a subquery executed per row; PostgreSQL charges its whole
 // plan cost, thousands of operator calls even for a small table.
@@ -63,6 +68,54 @@ func qualPred(es ...executor.Expr) executor.Expr {
 		markTopQual(q)
 	}
 	return andAll(qs)
+}
+
+// wherePred is qualPred for a WHERE clause: equalities first move behind the other conditions,
+// as PostgreSQL's equivalence classes move them, then all are ordered by cost.
+func wherePred(es ...executor.Expr) executor.Expr {
+	var rest, eqs []executor.Expr
+	for _, e := range es {
+		if e == nil {
+			continue
+		}
+		for _, q := range conjuncts(e) {
+			if equivalenceClause(q) {
+				eqs = append(eqs, q)
+			} else {
+				rest = append(rest, q)
+			}
+		}
+	}
+	return qualPred(append(rest, eqs...)...)
+}
+
+// equivalenceClause reports whether PostgreSQL would put q into an equivalence class: an
+// equality between expressions that reads the row, with no volatile function or subquery.
+func equivalenceClause(q executor.Expr) bool {
+	b, ok := q.(*executor.BinOp)
+	if !ok || b.Op != "=" || !readsRow(b) || hasSubquery(b) || !keyValue(stripCols(b)) {
+		return false
+	}
+	return true
+}
+
+// hasSubquery reports whether e contains a subquery expression.
+func hasSubquery(e executor.Expr) bool {
+	if _, ok := e.(*executor.Subquery); ok {
+		return true
+	}
+	for _, c := range exprChildren(e) {
+		if c != nil && hasSubquery(c) {
+			return true
+		}
+	}
+	return false
+}
+
+// stripCols replaces column references by NULL constants, so keyValue checks only for
+// volatile functions and subqueries.
+func stripCols(e executor.Expr) executor.Expr {
+	return mapRefs(e, func(_ int, t types.T) executor.Expr { return &executor.Const{T: t} }, nil)
 }
 
 // markTopQual flags the uncorrelated x = ANY (subquery) tests reachable from a clause's root

@@ -48,7 +48,7 @@ func (b *builder) selectClause(sc *sql.SelectClause, order []*sql.OrderItem, out
 			// The other conditions filter the FROM rows before the semi joins, as PostgreSQL
 			// evaluates them at the scan, below the joins its sublinks become.
 			in := from.node
-			pred := qualPred(rest...)
+			pred := wherePred(rest...)
 			b.keyAccess(in, conjuncts(pred))
 			f := &executor.Filter{Input: in, Pred: pred}
 			f.Types = in.OutTypes()
