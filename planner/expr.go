@@ -315,11 +315,16 @@ func (b *builder) binary(e *sql.BinaryExpr, c *ectx) (executor.Expr, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := checkLiteral(l, e.L, r.Type()); err != nil {
-		return nil, err
-	}
-	if err := checkLiteral(r, e.R, l.Type()); err != nil {
-		return nil, err
+	// An untyped literal is read as the type the chosen operator gives it, which is not always the
+	// other operand's ('v' || 3 reads 'v' as text).
+	lt, rt, _, err := resolveOp(e.Op, l.Type(), r.Type())
+	if err == nil {
+		if err := checkLiteral(l, e.L, lt); err != nil {
+			return nil, err
+		}
+		if err := checkLiteral(r, e.R, rt); err != nil {
+			return nil, err
+		}
 	}
 	return b.binaryOp(e.Op, l, r, e.Pos)
 }
