@@ -8,7 +8,7 @@ FUZZTIME ?= 20s
 PKG      ?= ./executor
 # Packages that start goroutines run under the race detector in `make test`.
 RACE_PKGS := ./server/... ./raftlog/... ./storage/...
-PLAIN_PKGS := ./sql/... ./planner/... ./executor/...
+PLAIN_PKGS := ./sql/... ./planner/... ./executor/... ./connectors/...
 
 .PHONY: all build run test lint bench fuzz stress crash-test diff-random clean
 
@@ -32,7 +32,7 @@ lint:
 	$(GO) test -count=1 -run TestLayers ./cmd/eddy
 
 bench: build
-	$(GO) test -run '^$$' -bench . -benchtime 2s ./executor/... ./storage/... ./server/...
+	$(GO) test -run '^$$' -bench . -benchtime 2s ./executor/... ./storage/... ./server/... ./connectors/...
 	EDDY_BIN=$(CURDIR)/$(BIN) $(GO) test -count=1 -run '^$$' -bench . -benchtime 3x ./cmd/eddy
 
 fuzz:

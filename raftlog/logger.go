@@ -2,30 +2,12 @@ package raftlog
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"log"
 	"log/slog"
-	"os"
 
 	"github.com/hashicorp/go-hclog"
 )
-
-// pebbleLogger routes the log store's Pebble logging into slog.
-type pebbleLogger struct{ log *slog.Logger }
-
-func (l pebbleLogger) Infof(format string, args ...any) {
-	l.log.Debug("pebble", "msg", fmt.Sprintf(format, args...))
-}
-
-func (l pebbleLogger) Errorf(format string, args ...any) {
-	l.log.Error("pebble", "msg", fmt.Sprintf(format, args...))
-}
-
-func (l pebbleLogger) Fatalf(format string, args ...any) {
-	l.log.Log(context.Background(), slog.LevelError+4, "pebble fatal", "msg", fmt.Sprintf(format, args...))
-	os.Exit(1)
-}
 
 // hcLogger adapts slog to the hclog.Logger raft logs through. Raft's Info is chatty
 // (every election, every snapshot): it stays Info, as those are the events operators want.

@@ -11,6 +11,8 @@ import (
 
 	"github.com/cockroachdb/pebble"
 	"github.com/hashicorp/raft"
+
+	"github.com/eddydb/eddy/storage"
 )
 
 // Keyspace of the log store's Pebble instance (<dir>/raft), separate from the state store:
@@ -47,7 +49,7 @@ func OpenLogStore(dir string, logger *slog.Logger) (*LogStore, error) {
 	if logger == nil {
 		logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	db, err := pebble.Open(dir, &pebble.Options{Logger: pebbleLogger{logger}})
+	db, err := pebble.Open(dir, &pebble.Options{Logger: storage.PebbleLogger{Log: logger}})
 	if err != nil {
 		return nil, fmt.Errorf("raftlog: open log store at %s: %w", dir, err)
 	}

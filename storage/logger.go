@@ -7,18 +7,18 @@ import (
 	"os"
 )
 
-// pebbleLogger routes Pebble's printf-style logging into slog.
-type pebbleLogger struct{ log *slog.Logger }
+// PebbleLogger routes Pebble's printf-style logging into slog; raftlog's log store uses it too.
+type PebbleLogger struct{ Log *slog.Logger }
 
-func (l pebbleLogger) Infof(format string, args ...any) {
-	l.log.Debug("pebble", "msg", fmt.Sprintf(format, args...))
+func (l PebbleLogger) Infof(format string, args ...any) {
+	l.Log.Debug("pebble", "msg", fmt.Sprintf(format, args...))
 }
 
-func (l pebbleLogger) Errorf(format string, args ...any) {
-	l.log.Error("pebble", "msg", fmt.Sprintf(format, args...))
+func (l PebbleLogger) Errorf(format string, args ...any) {
+	l.Log.Error("pebble", "msg", fmt.Sprintf(format, args...))
 }
 
-func (l pebbleLogger) Fatalf(format string, args ...any) {
-	l.log.Log(context.Background(), slog.LevelError+4, "pebble fatal", "msg", fmt.Sprintf(format, args...))
+func (l PebbleLogger) Fatalf(format string, args ...any) {
+	l.Log.Log(context.Background(), slog.LevelError+4, "pebble fatal", "msg", fmt.Sprintf(format, args...))
 	os.Exit(1)
 }
