@@ -25,7 +25,11 @@ const maxRetries = 10
 
 // execContext builds what the executor needs for one statement.
 func (s *Session) execContext(ctx context.Context, rd storage.Reader, txn *storage.Txn, params []any) *executor.ExecContext {
+	// now() is the start of the transaction, as in PostgreSQL: constant inside a block.
 	now := time.Now().UnixMicro()
+	if s.tx != nil {
+		now = s.tx.start
+	}
 	return &executor.ExecContext{
 		Mem:    memory.DefaultAllocator,
 		Reader: rd,

@@ -34,6 +34,8 @@ type txBlock struct {
 	// failed is set by an error inside the block: everything but ROLLBACK is refused (25P02).
 	failed     bool
 	savepoints []txSavepoint
+	// start is when the block began (µs since the epoch): now() inside it.
+	start int64
 	// implicit marks the transaction PostgreSQL wraps around the statements of one
 	// multi-statement Query message; BEGIN inside the message makes it explicit.
 	implicit bool

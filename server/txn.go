@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/eddydb/eddy/server/pgwire"
 	"github.com/eddydb/eddy/sql"
@@ -15,10 +16,15 @@ import (
 // ROLLBACK TO and RELEASE keep PostgreSQL's semantics there. Outside a block those three are
 // reserved for eddy's durable savepoints.
 
+// newBlock starts a transaction block.
+func (s *Session) newBlock(implicit bool) *txBlock {
+	return &txBlock{txn: s.e.store.BeginTxn(), implicit: implicit, start: time.Now().UnixMicro()}
+}
+
 // BeginImplicit implements pgwire.ImplicitTransactions.
 func (s *Session) BeginImplicit() {
 	if s.tx == nil {
-		s.tx = &txBlock{txn: s.e.store.BeginTxn(), implicit: true}
+		s.tx = s.newBlock(true)
 	}
 }
 
@@ -45,7 +51,7 @@ func (s *Session) begin(n *sql.BeginStmt) (pgwire.Result, error) {
 	if s.tx != nil {
 		return tagResult("BEGIN", warning(pgerror.ActiveSQLTransaction, "there is already a transaction in progress")), nil
 	}
-	s.tx = &txBlock{txn: s.e.store.BeginTxn()}
+	s.tx = s.newBlock(false)
 	return tagResult("BEGIN"), nil
 }
 
@@ -57,7 +63,7 @@ func (s *Session) commit(ctx context.Context) (pgwire.Result, error) {
 	if tx.implicit {
 		// PostgreSQL commits the implicit block with a warning; later statements of the message
 		// run in a new implicit block.
-		s.tx = &txBlock{txn: s.e.store.BeginTxn(), implicit: true}
+		s.tx = s.newBlock(true)
 		if err := s.e.commitTxn(ctx, tx.txn); err != nil {
 			return nil, err
 		}
@@ -78,7 +84,7 @@ func (s *Session) rollback() (pgwire.Result, error) {
 		return tagResult("ROLLBACK", warning(pgerror.NoActiveSQLTransaction, "there is no transaction in progress")), nil
 	}
 	if s.tx.implicit {
-		s.tx = &txBlock{txn: s.e.store.BeginTxn(), implicit: true}
+		s.tx = s.newBlock(true)
 		return tagResult("ROLLBACK", warning(pgerror.NoActiveSQLTransaction, "there is no transaction in progress")), nil
 	}
 	s.tx = nil
