@@ -176,7 +176,7 @@ func bufferedResult(cols []pgwire.Column, recs []arrow.Record, tag string) *rows
 
 // runDDL proposes a schema change. A concurrent schema change that got into the log first makes
 // the command fail with 40001; the statement is then planned and proposed again.
-func (s *Session) runDDL(ctx context.Context, p *prepared, params []any) (pgwire.Result, error) {
+func (s *Session) runDDL(ctx context.Context, p *prepared) (pgwire.Result, error) {
 	for attempt := 0; ; attempt++ {
 		res, err := s.proposeDDL(ctx, p)
 		if err == nil || pgerror.GetCode(err) != pgerror.SerializationFailure || attempt >= maxRetries {
@@ -191,6 +191,18 @@ func (s *Session) runDDL(ctx context.Context, p *prepared, params []any) (pgwire
 	}
 }
 
+// typeName spells t the way the parser would have produced it.
+func typeName(t types.T) *sql.TypeName {
+	tn := &sql.TypeName{Name: t.SQLName()}
+	switch {
+	case t.Family == types.Numeric && t.Width > 0:
+		tn.Mods = []int32{t.Width, t.Scale}
+	case (t.Family == types.Varchar || t.Family == types.Char) && t.Width > 0:
+		tn.Mods = []int32{t.Width}
+	}
+	return tn
+}
+
 // evalConstant evaluates a stored expression (a column default) once, cast to t.
 func (s *Session) evalConstant(ctx context.Context, exprSQL string, t types.T) (any, error) {
 	e, err := sql.ParseExpr(exprSQL)
@@ -198,7 +210,7 @@ func (s *Session) evalConstant(ctx context.Context, exprSQL string, t types.T) (
 		return nil, err
 	}
 	q := &sql.SelectStmt{Query: &sql.Query{Body: &sql.SelectClause{Items: []*sql.SelectItem{{
-		Expr: &sql.CastExpr{X: e, Type: &sql.TypeName{Name: t.String()}},
+		Expr: &sql.CastExpr{X: e, Type: typeName(t)},
 	}}}}}
 	plan, err := planner.Build(q, s.plannerEnv(), nil)
 	if err != nil {

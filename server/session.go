@@ -262,7 +262,7 @@ func (s *Session) execute(ctx context.Context, p *prepared, params []any, deadli
 	}
 	switch p.plan.Kind {
 	case planner.DDL:
-		return s.runDDL(ctx, p, params)
+		return s.runDDL(ctx, p)
 	case planner.Insert, planner.Update, planner.Delete:
 		return s.runDML(ctx, p, params)
 	case planner.Explain:

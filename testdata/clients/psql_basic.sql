@@ -22,3 +22,9 @@ COPY (SELECT id, name FROM items WHERE id >= 10 ORDER BY id) TO STDOUT WITH (FOR
 SELECT 1 AS a, 'x' AS b \gset
 \echo :a :b
 SELECT NULL::int IS NULL AS is_null, 'a' || 'b' AS cat, 1 + 2 * 3 AS arith;
+CREATE TABLE dflt (id int PRIMARY KEY, price numeric(8,2) DEFAULT 9.5, tag varchar(5) DEFAULT 'new', c char(3) DEFAULT 'x', at date DEFAULT '2024-01-01');
+\copy dflt (id) FROM stdin
+1
+2
+\.
+SELECT * FROM dflt ORDER BY id;
