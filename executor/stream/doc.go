@@ -1,0 +1,42 @@
+// Package stream is eddy's incremental operator library: the operators materialized views run
+// on. Every operator consumes and produces change batches — Arrow records whose rows carry an
+// integer weight (+1 insert, -1 delete, an update is -old +new, larger magnitudes are
+// multiplicities) — and keeps whatever state it needs to turn a change of its input into the
+// change of its output. A view's contents are the sum of the weights its dataflow has emitted.
+//
+// What lives here: the change batch (batch.go), the keyed state interface and its in-memory
+// implementation (state.go), the operators (stateless Filter, Project and UnionAll; HashAgg,
+// Join, Distinct and TopN with state), a dataflow runner over a plain-data operator graph
+// (dataflow.go) and a materialization helper (view.go). Expressions are the batch engine's
+// (executor.Expr, evaluated through executor's exported hooks), so a view and its query agree
+// on every value. What does not: planning SQL into a graph (planner), driving pushes from the
+// Raft FSM, and the Pebble-backed State (storage), which later implementations plug in.
+//
+// Known deviations from the batch engine: sum and avg over floats retract by subtraction, so
+// after deletes their last bits may differ from a fresh sum (other streaming engines behave
+// alike; the differential tests use exact binary fractions); sum(real) rounds to single
+// precision once at the end, not at every step; string_agg without ORDER BY, and rows tied
+// under ORDER BY in string_agg and TopN, come in value order rather than arrival order (which
+// PostgreSQL leaves unspecified). An error from Push (numeric overflow, a retraction of a row
+// that is not live) leaves the operator's state undefined: it is deterministic, so every
+// replica fails alike, and the dataflow must be rebuilt from its inputs.
+//
+// Invariants (cite as "keeps S2"):
+//   - S1 ownership: Push borrows its input batch (the caller still releases it) and returns
+//     batches the caller owns and releases.
+//   - S2 determinism: output depends only on the operator's inputs and state, never on map
+//     iteration order, the clock or scheduling. Operators emit in input-row order; when state
+//     must be walked, it is walked in key order.
+//   - S3 retraction: per output row, the weights an operator emits sum to the number of times
+//     that row is in its query's result over the live input (never below zero). In particular
+//     a group's aggregate row is retracted (-old) before its new value is emitted (+new), and a
+//     group whose input count drops to zero is retracted without replacement.
+//   - S4 global aggregate: an aggregate without GROUP BY holds exactly one row at all times,
+//     also over empty input (count 0, sum NULL), as PostgreSQL returns.
+//   - S5 outer joins: a row of the preserved side is NULL-padded exactly while its key has no
+//     live match; the padding is retracted when the first match arrives and emitted again
+//     when the last match leaves.
+//   - S6 state: operator state is reached only through State (get/put/delete by encoded key),
+//     so a Pebble-backed State can replace the in-memory one; every key changed since the last
+//     epoch is reported by Dirty, in key order.
+package stream

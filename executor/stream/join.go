@@ -1,0 +1,224 @@
+package stream
+
+import (
+	"context"
+	"encoding/binary"
+	"fmt"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"github.com/eddydb/eddy/executor"
+	"github.com/eddydb/eddy/sql/types"
+)
+
+// Join maintains an equi-join (inner, left, right or full outer) of two changing inputs. Each
+// side keeps, per join key, its live rows with their multiplicities (a bucket). A change of
+// one side is joined with the other side's current bucket, then applied to its own: so for a
+// batch on each side in turn the output change is ΔL⋈R + L'⋈ΔR, the change of L⋈R.
+//
+// Outer joins (keeps S5): a preserved row is NULL-padded while the other side has no live row
+// with its key. A row of the changing side gets its padding at once when the other bucket is
+// empty; when the changing side's bucket for a key goes from empty to non-empty, the padded
+// rows of the other (preserved) side are retracted, and emitted again when it empties. A row
+// with a NULL in its key never matches: it is padded if its side is preserved and otherwise
+// dropped, and in either case not stored.
+//
+// Rows are kept as datums in the buckets, in arrival order (keeps S2).
+// TODO(stream): keep bucket rows in Arrow column arenas; and a residual (non-equi) condition.
+type Join struct {
+	mem    memory.Allocator
+	kind   executor.JoinKind
+	ts     [2][]types.T
+	keys   [2][]int
+	out    []types.T
+	state  [2]State[*bucket]
+	keyBuf []byte
+	rowBuf []byte
+}
+
+// bucket is one side's live rows for one join key: rows in arrival order, which is the order
+// they are joined in, and an index by exact row key. A row whose count reaches zero stays in
+// rows (n = 0, skipped) until more than half of them are such; then rows is compacted.
+type bucket struct {
+	total int64 // sum of the rows' multiplicities
+	rows  []*jrow
+	idx   map[string]*jrow
+	dead  int
+}
+
+type jrow struct {
+	key string // exact row key within the bucket
+	row []any
+	n   int64
+}
+
+// NewJoin returns a join of kind (InnerJoin, LeftJoin, RightJoin or FullJoin) of inputs with
+// column types lt and rt on equality of columns lk (left) and rk (right), pairwise. Output is
+// the left columns then the right ones.
+func NewJoin(mem memory.Allocator, kind executor.JoinKind, lt, rt []types.T, lk, rk []int) (*Join, error) {
+	switch kind {
+	case executor.InnerJoin, executor.LeftJoin, executor.RightJoin, executor.FullJoin:
+	default:
+		return nil, fmt.Errorf("stream: %s join is not supported", kind)
+	}
+	if len(lk) != len(rk) || len(lk) == 0 {
+		return nil, fmt.Errorf("stream: join needs matching key lists, got %d and %d columns", len(lk), len(rk))
+	}
+	j := &Join{mem: mem, kind: kind, ts: [2][]types.T{lt, rt}, keys: [2][]int{lk, rk},
+		state: [2]State[*bucket]{NewMemState[*bucket](), NewMemState[*bucket]()}}
+	j.out = append(append(j.out, lt...), rt...)
+	return j, nil
+}
+
+// OutTypes returns the output column types.
+func (j *Join) OutTypes() []types.T { return j.out }
+
+// preserved reports whether side s (0 left, 1 right) keeps unmatched rows.
+func (j *Join) preserved(s int) bool {
+	switch j.kind {
+	case executor.LeftJoin:
+		return s == 0
+	case executor.RightJoin:
+		return s == 1
+	case executor.FullJoin:
+		return true
+	}
+	return false
+}
+
+// Push implements Operator: port 0 is the left input, 1 the right.
+func (j *Join) Push(_ context.Context, port int, in ChangeBatch) ([]ChangeBatch, error) {
+	if port != 0 && port != 1 {
+		return nil, fmt.Errorf("stream: join has no input %d", port)
+	}
+	s, o := port, 1-port
+	nl := len(j.ts[0])
+	rb := newRowBuilder(j.mem, j.out)
+	// pair appends (this side's row, other side's row) in left-then-right order; nil pads.
+	pair := func(mine, other []any, w int64) {
+		if s == 0 {
+			rb.add2(mine, nl, other, w)
+		} else {
+			rb.add2(other, nl, mine, w)
+		}
+	}
+	for i := 0; i < in.Len(); i++ {
+		w := in.W[i]
+		if w == 0 {
+			continue
+		}
+		row := Row(in, j.ts[s], i)
+		if hasNull(in.Rec, j.keys[s], i) {
+			if j.preserved(s) {
+				pair(row, nil, w)
+			}
+			continue
+		}
+		j.keyBuf = executor.RowKey(j.keyBuf[:0], in.Rec, j.ts[s], j.keys[s], i)
+		key := string(j.keyBuf)
+		ob, _ := j.state[o].Get(key)
+		if ob != nil {
+			for _, r := range ob.rows {
+				if r.n != 0 {
+					pair(row, r.row, w*r.n)
+				}
+			}
+		}
+		if j.preserved(s) && (ob == nil || ob.total == 0) {
+			pair(row, nil, w)
+		}
+		b, ok := j.state[s].Get(key)
+		if !ok {
+			b = &bucket{}
+		}
+		old := b.total
+		j.rowBuf = exactRowKey(j.rowBuf[:0], in.Rec, j.ts[s], i)
+		if err := b.add(string(j.rowBuf), row, w); err != nil {
+			rb.discard()
+			return nil, fmt.Errorf("stream: join input %d: %w", port, err)
+		}
+		if j.preserved(o) && ob != nil {
+			switch {
+			case old == 0 && b.total > 0: // first match: the other side's rows lose their padding
+				for _, r := range ob.rows {
+					if r.n != 0 {
+						pair(nil, r.row, -r.n)
+					}
+				}
+			case old > 0 && b.total == 0: // last match gone: pad them again
+				for _, r := range ob.rows {
+					if r.n != 0 {
+						pair(nil, r.row, r.n)
+					}
+				}
+			}
+		}
+		if b.total == 0 {
+			j.state[s].Delete(key)
+		} else {
+			j.state[s].Put(key, b)
+		}
+	}
+	return rb.finish(), nil
+}
+
+// add changes the multiplicity of a row by w.
+func (b *bucket) add(key string, row []any, w int64) error {
+	b.total += w
+	if r := b.idx[key]; r != nil {
+		r.n += w
+		switch {
+		case r.n < 0:
+			return errNegative
+		case r.n == 0:
+			delete(b.idx, key)
+			if b.dead++; b.dead > len(b.rows)/2 {
+				live := b.rows[:0]
+				for _, r := range b.rows {
+					if r.n != 0 {
+						live = append(live, r)
+					}
+				}
+				clear(b.rows[len(live):])
+				b.rows, b.dead = live, 0
+			}
+		}
+		return nil
+	}
+	if w < 0 {
+		return errNegative
+	}
+	if b.idx == nil {
+		b.idx = map[string]*jrow{}
+	}
+	r := &jrow{key: key, row: row, n: w}
+	b.idx[key] = r
+	b.rows = append(b.rows, r)
+	return nil
+}
+
+func hasNull(r arrow.Record, cols []int, i int) bool {
+	for _, c := range cols {
+		if r.Column(c).IsNull(i) {
+			return true
+		}
+	}
+	return false
+}
+
+// exactRowKey appends a key of row i over all columns that tells apart rows which print
+// differently (numeric 1.0 and 1.00), unlike RowKey: state that must give back the very row
+// it was given uses it.
+func exactRowKey(buf []byte, r arrow.Record, ts []types.T, i int) []byte {
+	buf = executor.RowKey(buf, r, ts, nil, i)
+	for c, t := range ts {
+		if t.Family == types.Numeric && r.Column(c).IsValid(i) {
+			s := r.Column(c).(*array.String).Value(i)
+			buf = binary.BigEndian.AppendUint32(buf, uint32(len(s)))
+			buf = append(buf, s...)
+		}
+	}
+	return buf
+}
