@@ -51,6 +51,9 @@ func (e *Engine) NewSession(ctx context.Context, user, database string, params m
 		return nil, err
 	}
 	s := &Session{e: e, user: user, db: database, settings: st, pid: e.pids.Add(1)}
+	if pid, ok := pgwire.BackendPID(ctx); ok {
+		s.pid = int32(pid)
+	}
 	st.oidName = func(t types.T, oid int64) (string, bool) {
 		return executor.RegName(e.store.Catalog(), st.searchPath(), t, oid)
 	}

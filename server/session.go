@@ -26,6 +26,8 @@ type Session struct {
 	log      *slog.Logger
 	// tx is the open transaction block; nil when idle (every statement then commits on its own).
 	tx *txBlock
+	// query is the text of the statement running now (pg_stat_activity.query).
+	query string
 }
 
 // txBlock is a transaction opened with BEGIN.
@@ -161,6 +163,7 @@ func (s *Session) Execute(ctx context.Context, p pgwire.Prepared, params []any) 
 	}
 	sctx, cancel := withDeadline(ctx, deadline)
 	defer cancel()
+	s.query = pr.SQL()
 	res, err := s.execute(sctx, pr, params, deadline)
 	if err != nil {
 		if sctx.Err() != nil {

@@ -194,3 +194,20 @@ func TestNotices(t *testing.T) {
 		t.Fatalf("notices = %q, want %q", got, want)
 	}
 }
+
+// TestBackendPID checks that pg_backend_pid() and pg_stat_activity agree with the process ID the
+// client got in BackendKeyData (the one it would send in a CancelRequest).
+func TestBackendPID(t *testing.T) {
+	srv := proc.Start(t)
+	ctx := context.Background()
+	conn := srv.Connect(t)
+	var pid int32
+	var query string
+	err := conn.QueryRow(ctx, "SELECT pg_backend_pid(), (SELECT query FROM pg_stat_activity WHERE pid = pg_backend_pid())").Scan(&pid, &query)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if uint32(pid) != conn.PgConn().PID() || !strings.HasPrefix(query, "SELECT pg_backend_pid()") {
+		t.Fatalf("pg_backend_pid() = %d, BackendKeyData pid = %d, query %q", pid, conn.PgConn().PID(), query)
+	}
+}

@@ -133,3 +133,16 @@ type ImplicitTransactions interface {
 	BeginImplicit()
 	EndImplicit(ctx context.Context, ok bool) error
 }
+
+type pidKey struct{}
+
+func withBackendPID(ctx context.Context, pid uint32) context.Context {
+	return context.WithValue(ctx, pidKey{}, pid)
+}
+
+// BackendPID returns the process ID the connection sent in BackendKeyData, from the context
+// NewSession receives, so pg_backend_pid() and pg_stat_activity agree with what clients see.
+func BackendPID(ctx context.Context) (uint32, bool) {
+	pid, ok := ctx.Value(pidKey{}).(uint32)
+	return pid, ok
+}

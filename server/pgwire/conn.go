@@ -231,14 +231,16 @@ func (c *conn) startup(ctx context.Context) (ok bool, err error) {
 	if err := c.be.SetAuthType(pgproto3.AuthTypeOk); err != nil {
 		return false, err
 	}
-	sess, err := c.srv.engine.NewSession(ctx, user, database, params)
+	// The process id is assigned first so the session knows the one the client will see.
+	c.srv.register(c)
+	sess, err := c.srv.engine.NewSession(withBackendPID(ctx, c.pid), user, database, params)
 	if err != nil {
+		c.srv.unregister(c)
 		c.sendFatal(ctx, err)
 		return false, fmt.Errorf("new session: %w", err)
 	}
 	c.sess = sess
 	c.fc = sess.FormatContext()
-	c.srv.register(c)
 	c.send(&pgproto3.AuthenticationOk{})
 	c.sendParameterStatus(false)
 	c.send(&pgproto3.BackendKeyData{ProcessID: c.pid, SecretKey: c.secret[:]})
