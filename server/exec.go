@@ -77,7 +77,11 @@ func (s *Session) runDML(ctx context.Context, p *prepared, params []any) (pgwire
 			s.tx.txn.RollbackTo(mark)
 			return nil, err
 		}
-		return bufferedResult(p.cols, recs, dmlTag(p.plan.Tag, n)), nil
+		tag := dmlTag(p.plan.Tag, n)
+		if s.tx.implicit {
+			s.tx.lone = &dmlRun{p: p, params: params, tag: tag, returned: countRows(recs) > 0}
+		}
+		return bufferedResult(p.cols, recs, tag), nil
 	}
 	for attempt := 0; ; attempt++ {
 		txn := s.e.store.BeginTxn()
@@ -141,6 +145,50 @@ func (e *Engine) commitTxn(ctx context.Context, txn *storage.Txn) error {
 	defer cmd.Release()
 	_, err = e.propose(ctx, cmd)
 	return err
+}
+
+// dmlRun is a DML statement that ran in an implicit transaction, kept so it can be re-run.
+type dmlRun struct {
+	p        *prepared
+	params   []any
+	tag      string
+	returned bool // RETURNING rows went to the client
+}
+
+// rerun runs a lone pipeline statement again in a fresh transaction after its commit failed
+// with a serialization failure, and commits it if it behaves as the client was told: the same
+// command tag and no RETURNING rows. Otherwise the original failure stands.
+func (s *Session) rerun(ctx context.Context, d *dmlRun, failure error) error {
+	if d.returned {
+		return failure
+	}
+	for attempt := 0; attempt < maxRetries && ctx.Err() == nil; attempt++ {
+		if d.p.catVersion != s.e.store.Catalog().Version {
+			return failure // the statement would mean something else now
+		}
+		txn := s.e.store.BeginTxn()
+		recs, n, err := s.execDML(ctx, d.p, d.params, txn)
+		releaseAll(recs)
+		if err != nil {
+			return err
+		}
+		if dmlTag(d.p.plan.Tag, n) != d.tag {
+			return failure
+		}
+		err = s.e.commitTxn(ctx, txn)
+		if pgerror.GetCode(err) != pgerror.SerializationFailure {
+			return err
+		}
+	}
+	return failure
+}
+
+func countRows(recs []arrow.Record) int64 {
+	var n int64
+	for _, r := range recs {
+		n += r.NumRows()
+	}
+	return n
 }
 
 func dmlTag(verb string, n int64) string {

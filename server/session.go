@@ -38,6 +38,10 @@ type txBlock struct {
 	savepoints []txSavepoint
 	// start is when the block began (µs since the epoch): now() inside it.
 	start int64
+	// stmts counts the statements an implicit block ran, and lone remembers its DML statement:
+	// a pipeline of one DML statement can be re-run at commit after a serialization failure.
+	stmts int
+	lone  *dmlRun
 	// implicit marks the transaction PostgreSQL wraps around the statements of one
 	// multi-statement Query message; BEGIN inside the message makes it explicit.
 	implicit bool
@@ -164,6 +168,9 @@ func (s *Session) Execute(ctx context.Context, p pgwire.Prepared, params []any) 
 	sctx, cancel := withDeadline(ctx, deadline)
 	defer cancel()
 	s.query = pr.SQL()
+	if s.tx != nil && s.tx.implicit {
+		s.tx.stmts++
+	}
 	res, err := s.execute(sctx, pr, params, deadline)
 	if err != nil {
 		if sctx.Err() != nil {

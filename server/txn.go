@@ -40,7 +40,13 @@ func (s *Session) EndImplicit(ctx context.Context, ok bool) error {
 	if !ok || tx.failed {
 		return nil
 	}
-	return s.e.commitTxn(ctx, tx.txn)
+	err := s.e.commitTxn(ctx, tx.txn)
+	if pgerror.GetCode(err) == pgerror.SerializationFailure && tx.stmts == 1 && tx.lone != nil {
+		// A single autocommit-style statement lost a race: run it again, as a lone statement
+		// outside a pipeline would be.
+		return s.rerun(ctx, tx.lone, err)
+	}
+	return err
 }
 
 func (s *Session) begin(n *sql.BeginStmt) (pgwire.Result, error) {

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math/big"
 	"strings"
 	"testing"
@@ -13,6 +14,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn/ctxwatch"
 	"github.com/jackc/pgx/v5/pgtype"
 
+	"github.com/eddydb/eddy/cmd/eddy/internal/pgref"
 	"github.com/eddydb/eddy/cmd/eddy/internal/proc"
 )
 
@@ -209,5 +211,55 @@ func TestBackendPID(t *testing.T) {
 	}
 	if uint32(pid) != conn.PgConn().PID() || !strings.HasPrefix(query, "SELECT pg_backend_pid()") {
 		t.Fatalf("pg_backend_pid() = %d, BackendKeyData pid = %d, query %q", pid, conn.PgConn().PID(), query)
+	}
+}
+
+// TestBatchIsOneTransaction checks, on eddy and on PostgreSQL 15, that a pgx batch without BEGIN
+// (one extended-protocol pipeline ending in one Sync) commits all of its statements or none.
+func TestBatchIsOneTransaction(t *testing.T) {
+	pg := pgref.Start(t)
+	srv := proc.Start(t)
+	ctx := context.Background()
+	resetPostgres(t, ctx, pg.URL())
+	for name, url := range map[string]string{"postgres": pg.URL(), "eddy": srv.URL()} {
+		conn, err := pgx.Connect(ctx, url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := conn.Exec(ctx, "CREATE TABLE bt (id int PRIMARY KEY)"); err != nil {
+			t.Fatal(err)
+		}
+		b := &pgx.Batch{}
+		b.Queue("INSERT INTO bt VALUES (1)")
+		b.Queue("INSERT INTO bt VALUES (2)")
+		b.Queue("INSERT INTO bt VALUES (1)") // duplicate: the whole batch must roll back
+		err = conn.SendBatch(ctx, b).Close()
+		var pe *pgconn.PgError
+		if !errors.As(err, &pe) || pe.Code != "23505" {
+			t.Fatalf("%s: batch error = %v, want 23505", name, err)
+		}
+		b = &pgx.Batch{}
+		b.Queue("INSERT INTO bt VALUES (10)")
+		b.Queue("INSERT INTO bt VALUES (11)")
+		b.Queue("SELECT count(*) FROM bt") // sees the batch's own writes
+		br := conn.SendBatch(ctx, b)
+		br.Exec()
+		br.Exec()
+		var inBatch int
+		if err := br.QueryRow().Scan(&inBatch); err != nil {
+			t.Fatal(err)
+		}
+		br.Close()
+		var ids []int32
+		rows, _ := conn.Query(ctx, "SELECT id FROM bt ORDER BY id")
+		for rows.Next() {
+			var id int32
+			rows.Scan(&id)
+			ids = append(ids, id)
+		}
+		if rows.Err() != nil || inBatch != 2 || fmt.Sprint(ids) != "[10 11]" {
+			t.Errorf("%s: in-batch count %d, rows %v (%v); want 2 and [10 11]", name, inBatch, ids, rows.Err())
+		}
+		conn.Close(ctx)
 	}
 }

@@ -124,11 +124,12 @@ type CopyOut interface {
 }
 
 // ImplicitTransactions is implemented by sessions that, as PostgreSQL does, run all statements
-// of one simple Query message as a single implicit transaction when no explicit one is open.
-// The connection calls BeginImplicit before the first statement of a message holding more than
-// one, and EndImplicit after the last statement that ran, with ok false when one failed (the
-// rest were skipped). An error from EndImplicit (a failed commit) is sent to the client before
-// ReadyForQuery.
+// of one simple Query message, or of one extended-protocol pipeline (everything up to Sync), as
+// a single implicit transaction when no explicit one is open. The connection calls
+// BeginImplicit before the first statement of a message holding more than one, and before every
+// Execute that starts a portal (a no-op while a transaction is open); it calls EndImplicit after
+// the last statement of the message, or at Sync, with ok false when a statement failed. An error
+// from EndImplicit (a failed commit) is sent to the client before ReadyForQuery.
 type ImplicitTransactions interface {
 	BeginImplicit()
 	EndImplicit(ctx context.Context, ok bool) error

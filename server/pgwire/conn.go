@@ -43,6 +43,9 @@ type conn struct {
 	portals map[string]*portal
 	// ignoreTillSync is set after an error in the extended protocol (keeps W3).
 	ignoreTillSync bool
+	// implicitOpen is set once an Execute since the last Sync has asked the session for an
+	// implicit transaction; Sync ends it (committing unless the pipeline failed).
+	implicitOpen bool
 	// broken is set when the message stream can no longer be trusted (a bad message in the
 	// middle of COPY); the loop ends the connection.
 	broken error
@@ -314,7 +317,7 @@ func (c *conn) loop(ctx context.Context) error {
 		case *pgproto3.Close:
 			c.handleClose(m)
 		case *pgproto3.Sync:
-			c.handleSync()
+			c.handleSync(ctx)
 		case *pgproto3.Flush:
 		case *pgproto3.Terminate:
 			return nil

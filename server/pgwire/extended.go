@@ -250,6 +250,12 @@ func (c *conn) handleExecute(ctx context.Context, m *pgproto3.Execute) {
 		delete(c.portals, m.Portal)
 	}
 	if p.rows == nil {
+		// As in PostgreSQL, the statements of a pipeline (up to Sync) run in one implicit
+		// transaction when no explicit one is open; BeginImplicit is a no-op inside one.
+		if it, ok := c.sess.(ImplicitTransactions); ok {
+			it.BeginImplicit()
+			c.implicitOpen = true
+		}
 		res, err := c.sess.Execute(p.ctx, p.stmt.prepared, p.params)
 		if err != nil {
 			fail(err)
@@ -315,8 +321,15 @@ func (c *conn) handleClose(m *pgproto3.Close) {
 
 // handleSync ends an extended-protocol cycle: outside a transaction block the implicit
 // transaction ends, and with it every portal.
-func (c *conn) handleSync() {
+func (c *conn) handleSync(ctx context.Context) {
+	failed := c.ignoreTillSync
 	c.ignoreTillSync = false
+	if c.implicitOpen {
+		c.implicitOpen = false
+		if err := c.sess.(ImplicitTransactions).EndImplicit(ctx, !failed); err != nil {
+			c.sendError(ctx, err)
+		}
+	}
 	if c.sess.TxStatus() == 'I' {
 		for name, p := range c.portals {
 			p.close()
