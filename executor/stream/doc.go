@@ -9,8 +9,9 @@
 // Join, Distinct and TopN with state), a dataflow runner over a plain-data operator graph
 // (dataflow.go) and a materialization helper (view.go). Expressions are the batch engine's
 // (executor.Expr, evaluated through executor's exported hooks), so a view and its query agree
-// on every value. What does not: planning SQL into a graph (planner), driving pushes from the
-// Raft FSM, and the Pebble-backed State (storage), which later implementations plug in.
+// on every value. A Pebble-backed State with a bounded cache, flushed per epoch, is in
+// pebble_state.go (AttachPebbleState swaps it into built operators). Not here: planning SQL
+// into a graph (planner.BuildStream) and driving pushes from the Raft FSM.
 //
 // Known deviations from the batch engine: sum and avg over floats retract by subtraction, so
 // after deletes their last bits may differ from a fresh sum (other streaming engines behave

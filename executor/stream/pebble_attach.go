@@ -1,0 +1,64 @@
+package stream
+
+import (
+	"fmt"
+
+	"github.com/cockroachdb/pebble"
+)
+
+// StateFlusher is what an epoch's end needs of an operator's PebbleStates: Flush into the
+// checkpoint batch, and the sticky error that forbids the checkpoint.
+type StateFlusher interface {
+	Flush(b *pebble.Batch) error
+	Err() error
+}
+
+// AttachPebbleState points op's states at PebbleStates over r, under StatePrefix(viewID, opID,
+// part), and returns them for the epoch's Flush; a stateless operator gets none. Call it on a
+// fresh operator, before Init and the first Push: states already in r are picked up, so a
+// view reopened over its checkpoint continues from it.
+//
+// What is not in State and so not restored: TopN's last emitted window (TopN.shown) and
+// HashAgg's Init flag (a reopened global aggregate must not run Init again, which would emit
+// the empty row a second time and overwrite the stored group). Until those move into State,
+// reopening is exact for Distinct, Join and grouped HashAgg only.
+func AttachPebbleState(op Operator, r pebble.Reader, viewID, opID uint32, opts PebbleStateOptions) ([]StateFlusher, error) {
+	prefix := func(part uint8) []byte { return StatePrefix(viewID, opID, part) }
+	switch o := op.(type) {
+	case *HashAgg:
+		s, err := NewPebbleState[*group](r, prefix(0), groupCodec{}, opts)
+		if err != nil {
+			return nil, err
+		}
+		o.state = s
+		return []StateFlusher{s}, nil
+	case *Join:
+		var fs []StateFlusher
+		for side := range o.state {
+			s, err := NewPebbleState[*bucket](r, prefix(uint8(side)), bucketCodec{}, opts)
+			if err != nil {
+				return nil, err
+			}
+			o.state[side] = s
+			fs = append(fs, s)
+		}
+		return fs, nil
+	case *Distinct:
+		s, err := NewPebbleState[*drow](r, prefix(0), distinctCodec{}, opts)
+		if err != nil {
+			return nil, err
+		}
+		o.state = s
+		return []StateFlusher{s}, nil
+	case *TopN:
+		s, err := NewPebbleState[*trow](r, prefix(0), topNCodec{}, opts)
+		if err != nil {
+			return nil, err
+		}
+		o.rows = s
+		return []StateFlusher{s}, nil
+	case *Filter, *Project, UnionAll, *UnionAll:
+		return nil, nil
+	}
+	return nil, fmt.Errorf("stream: no Pebble state for operator %T", op)
+}
