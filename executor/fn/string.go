@@ -484,58 +484,9 @@ func formatTextArray(elems []string) string {
 
 // parseTextArray reads a one-dimensional array in text form; nil elements are NULLs.
 func parseTextArray(s string) ([]*string, error) {
-	bad := pgerror.Newf(pgerror.InvalidTextRepresentation, "malformed array literal: \"%s\"", s)
-	s = strings.TrimSpace(s)
-	if len(s) < 2 || s[0] != '{' || s[len(s)-1] != '}' {
-		return nil, bad
+	elems, ok := types.SplitArrayText(s)
+	if !ok {
+		return nil, pgerror.Newf(pgerror.InvalidTextRepresentation, "malformed array literal: \"%s\"", s)
 	}
-	body := s[1 : len(s)-1]
-	var out []*string
-	if strings.TrimSpace(body) == "" {
-		return out, nil
-	}
-	for i := 0; i <= len(body); {
-		for i < len(body) && body[i] == ' ' {
-			i++
-		}
-		var b strings.Builder
-		quoted := false
-		if i < len(body) && body[i] == '"' {
-			quoted = true
-			i++
-			for i < len(body) && body[i] != '"' {
-				if body[i] == '\\' && i+1 < len(body) {
-					i++
-				}
-				b.WriteByte(body[i])
-				i++
-			}
-			if i >= len(body) {
-				return nil, bad
-			}
-			i++
-		} else {
-			for i < len(body) && body[i] != ',' {
-				b.WriteByte(body[i])
-				i++
-			}
-		}
-		e := b.String()
-		if !quoted {
-			e = strings.TrimSpace(e)
-		}
-		if !quoted && strings.EqualFold(e, "null") {
-			out = append(out, nil)
-		} else {
-			out = append(out, &e)
-		}
-		for i < len(body) && body[i] == ' ' {
-			i++
-		}
-		if i < len(body) && body[i] != ',' {
-			return nil, bad
-		}
-		i++
-	}
-	return out, nil
+	return elems, nil
 }

@@ -42,57 +42,7 @@ func parseArrayText(s string) ([]*string, bool) {
 		}
 		return out, true
 	}
-	body := s[1 : len(s)-1]
-	var out []*string
-	for i := 0; i < len(body); {
-		for i < len(body) && body[i] == ' ' {
-			i++
-		}
-		var elem strings.Builder
-		quoted := false
-		if i < len(body) && body[i] == '"' {
-			quoted = true
-			i++
-			for i < len(body) && body[i] != '"' {
-				if body[i] == '\\' && i+1 < len(body) {
-					i++
-				}
-				elem.WriteByte(body[i])
-				i++
-			}
-			if i >= len(body) {
-				return nil, false
-			}
-			i++ // closing quote
-		} else {
-			for i < len(body) && body[i] != ',' {
-				if body[i] == '\\' && i+1 < len(body) {
-					i++
-				}
-				elem.WriteByte(body[i])
-				i++
-			}
-		}
-		v := strings.TrimRight(elem.String(), " ")
-		if quoted {
-			v = elem.String()
-		}
-		if !quoted && strings.EqualFold(v, "NULL") {
-			out = append(out, nil)
-		} else {
-			out = append(out, &v)
-		}
-		for i < len(body) && body[i] == ' ' {
-			i++
-		}
-		if i < len(body) {
-			if body[i] != ',' {
-				return nil, false
-			}
-			i++
-		}
-	}
-	return out, true
+	return types.SplitArrayText(s)
 }
 
 // appendArrayBinary writes the text array literal s of type t in binary format.
