@@ -45,7 +45,7 @@ type group struct {
 }
 
 // NewHashAgg returns an aggregation of inputs of types in, grouped by columns groupCols.
-// Its state is in memory (MemState); a Pebble-backed State plugs in here later.
+// Its state is in memory (MemState); AttachPebbleState swaps in a Pebble-backed one.
 func NewHashAgg(mem memory.Allocator, in []types.T, groupCols []int, aggs []executor.AggFunc) (*HashAgg, error) {
 	h := &HashAgg{mem: mem, in: in, groupC: groupCols, aggs: aggs, state: NewMemState[*group]()}
 	for _, c := range groupCols {
@@ -66,10 +66,19 @@ func NewHashAgg(mem memory.Allocator, in []types.T, groupCols []int, aggs []exec
 func (h *HashAgg) OutTypes() []types.T { return h.out }
 
 // Init emits the global aggregate's row over empty input (keeps S4); a grouped aggregate emits
-// nothing. Call it once, before the first Push.
+// nothing. Call it once, before the first Push (Push calls it if not).
+//
+// The global aggregate's group, stored under the empty key, exists from Init on and is never
+// deleted, so finding it in the state means Init ran before this operator was built: the
+// state is a checkpoint the operator was attached to, whose row the view already holds. Init
+// then emits nothing and leaves the group as stored. No flag of its own is persisted, since
+// the group is the flag.
 func (h *HashAgg) Init(context.Context) ([]ChangeBatch, error) {
 	h.inited = true
 	if len(h.groupC) > 0 {
+		return nil, nil
+	}
+	if _, ok := h.state.Get(""); ok {
 		return nil, nil
 	}
 	g := h.newGroup(nil)

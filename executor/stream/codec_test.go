@@ -88,12 +88,14 @@ func TestCodecCorrupt(t *testing.T) {
 		"bucket":   bucketCodec{}.Append(nil, b),
 		"distinct": distinctCodec{}.Append(nil, &drow{row: []any{"x", num}, n: 4}),
 		"topn":     topNCodec{}.Append(nil, &trow{id: "id", row: []any{1.5}, n: 1}),
+		"shown":    shownCodec{}.Append(nil, &shownRow{row: []any{"x", nil}, n: 2}),
 	}
 	decode := map[string]func([]byte) error{
 		"group":    func(b []byte) error { _, err := groupCodec{}.Decode(b); return err },
 		"bucket":   func(b []byte) error { _, err := bucketCodec{}.Decode(b); return err },
 		"distinct": func(b []byte) error { _, err := distinctCodec{}.Decode(b); return err },
 		"topn":     func(b []byte) error { _, err := topNCodec{}.Decode(b); return err },
+		"shown":    func(b []byte) error { _, err := shownCodec{}.Decode(b); return err },
 	}
 	rng := rand.New(rand.NewPCG(1, 2))
 	for name, enc := range encs {

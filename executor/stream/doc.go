@@ -39,5 +39,7 @@
 //     when the last match leaves.
 //   - S6 state: operator state is reached only through State (get/put/delete by encoded key),
 //     so a Pebble-backed State can replace the in-memory one; every key changed since the last
-//     epoch is reported by Dirty, in key order.
+//     epoch is reported by Dirty, in key order. Nothing an operator's output depends on lives
+//     outside State (TopN's last window is a State; a global aggregate's Init is skipped when
+//     its group is stored), so a fresh operator attached to a checkpoint continues exactly.
 package stream

@@ -16,12 +16,13 @@ type StateFlusher interface {
 // AttachPebbleState points op's states at PebbleStates over r, under StatePrefix(viewID, opID,
 // part), and returns them for the epoch's Flush; a stateless operator gets none. Call it on a
 // fresh operator, before Init and the first Push: states already in r are picked up, so a
-// view reopened over its checkpoint continues from it.
+// view reopened over its checkpoint continues from it, emitting exactly the changes a view
+// that never stopped would. Every operator keeps all it needs in State for this: a global
+// HashAgg's Init finds its stored group and emits nothing (the view holds its row already),
+// and TopN stores the window it last emitted beside its live rows.
 //
-// What is not in State and so not restored: TopN's last emitted window (TopN.shown) and
-// HashAgg's Init flag (a reopened global aggregate must not run Init again, which would emit
-// the empty row a second time and overwrite the stored group). Until those move into State,
-// reopening is exact for Distinct, Join and grouped HashAgg only.
+// Parts: a join's left side is 0 and its right 1; TopN's live rows are 0 and its last window
+// 1; every other operator has one state, part 0.
 func AttachPebbleState(op Operator, r pebble.Reader, viewID, opID uint32, opts PebbleStateOptions) ([]StateFlusher, error) {
 	prefix := func(part uint8) []byte { return StatePrefix(viewID, opID, part) }
 	switch o := op.(type) {
@@ -51,12 +52,16 @@ func AttachPebbleState(op Operator, r pebble.Reader, viewID, opID uint32, opts P
 		o.state = s
 		return []StateFlusher{s}, nil
 	case *TopN:
-		s, err := NewPebbleState[*trow](r, prefix(0), topNCodec{}, opts)
+		rows, err := NewPebbleState[*trow](r, prefix(0), topNCodec{}, opts)
 		if err != nil {
 			return nil, err
 		}
-		o.rows = s
-		return []StateFlusher{s}, nil
+		shown, err := NewPebbleState[*shownRow](r, prefix(1), shownCodec{}, opts)
+		if err != nil {
+			return nil, err
+		}
+		o.rows, o.shown = rows, shown
+		return []StateFlusher{rows, shown}, nil
 	case *Filter, *Project, UnionAll, *UnionAll:
 		return nil, nil
 	}

@@ -36,10 +36,7 @@ type pbOp struct {
 	name  string
 	ports int
 	cols  []int // the input columns of pbTypes it reads; nil for all
-	// restart: all of the operator's state is in State, so a fresh operator attached to the
-	// checkpoint continues exactly (not TopN, nor the global aggregate: see AttachPebbleState).
-	restart bool
-	build   func() Operator
+	build func() Operator
 }
 
 func pbAggs() []executor.AggFunc {
@@ -63,7 +60,7 @@ func pbAggs() []executor.AggFunc {
 func pbOps() []pbOp {
 	mem := memory.DefaultAllocator
 	aggOp := func(name string, groupCols []int) pbOp {
-		return pbOp{name: name, ports: 1, restart: groupCols != nil,
+		return pbOp{name: name, ports: 1,
 			build: func() Operator {
 				h, err := NewHashAgg(mem, pbTypes, groupCols, pbAggs())
 				if err != nil {
@@ -73,7 +70,7 @@ func pbOps() []pbOp {
 			}}
 	}
 	joinOp := func(name string, kind executor.JoinKind) pbOp {
-		return pbOp{name: name, ports: 2, restart: true,
+		return pbOp{name: name, ports: 2,
 			build: func() Operator {
 				j, err := NewJoin(mem, kind, pbTypes, pbTypes, []int{1}, []int{2})
 				if err != nil {
@@ -88,7 +85,7 @@ func pbOps() []pbOp {
 		aggOp("agg global", nil),
 		joinOp("join inner", executor.InnerJoin),
 		joinOp("join full", executor.FullJoin),
-		{name: "distinct", ports: 1, restart: true, cols: []int{1, 3, 5},
+		{name: "distinct", ports: 1, cols: []int{1, 3, 5},
 			build: func() Operator {
 				return NewDistinct(mem, []types.T{types.Int4T, types.TextT, types.NumericT})
 			}},
@@ -116,9 +113,11 @@ func fmtChanges(ts []types.T, bs []ChangeBatch) string {
 
 // TestPebbleStateOperators runs every stateful operator twice over the same random changes,
 // once on MemState and once on PebbleStates with a tiny cache that are flushed every few
-// batches and sometimes reopened (cache lost, state read back from Pebble): the changelogs
-// must be identical; operators whose state is all in State are also rebuilt from scratch over
-// the checkpoint. This checks the codecs on real operator state, every aggregate kind included.
+// batches and then sometimes reopened (cache lost, state read back from Pebble) or restarted
+// (a fresh operator attached to the checkpoint and Init again, as Build does): the changelogs
+// must be identical, and a restart's Init must emit nothing. This checks the codecs on real
+// operator state, every aggregate kind included, and that every operator keeps all of its
+// state in State (TopN's last window and the global aggregate's row among it).
 func TestPebbleStateOperators(t *testing.T) {
 	ctx := context.Background()
 	for _, o := range pbOps() {
@@ -136,12 +135,42 @@ func TestPebbleStateOperators(t *testing.T) {
 					return fl
 				}
 				fl := attach()
+				flush := func() {
+					batch := db.NewBatch()
+					for _, f := range fl {
+						if err := f.Flush(batch); err != nil {
+							t.Fatal(err)
+						}
+					}
+					if err := batch.Commit(pebble.NoSync); err != nil {
+						t.Fatal(err)
+					}
+				}
+				// restart replaces pebOp by a fresh operator over the checkpoint, built the way
+				// Build builds one: attached, then Init, which must emit nothing now.
+				restart := func(step int) {
+					pebOp = o.build()
+					fl = attach()
+					if h, ok := pebOp.(*HashAgg); ok {
+						bs, err := h.Init(ctx)
+						if err != nil {
+							t.Fatal(err)
+						}
+						if x := fmtChanges(h.OutTypes(), bs); x != "" {
+							t.Fatalf("seed=%d step=%d: Init after a restart emitted:\n%s", seed, step, x)
+						}
+					}
+				}
 				if h, ok := memOp.(*HashAgg); ok {
 					a, _ := h.Init(ctx)
 					b, _ := pebOp.(*HashAgg).Init(ctx)
 					if x, y := fmtChanges(h.OutTypes(), a), fmtChanges(h.OutTypes(), b); x != y {
 						t.Fatalf("init: %s vs %s", x, y)
 					}
+				}
+				if seed%2 == 0 { // a restart before any input: only Init's state is stored
+					flush()
+					restart(-1)
 				}
 				var out []types.T
 				switch op := memOp.(type) {
@@ -201,23 +230,12 @@ func TestPebbleStateOperators(t *testing.T) {
 						t.Fatalf("seed=%d step=%d cache=%d:\nmem:\n%spebble:\n%s", seed, step, cache, x, y)
 					}
 					if rng.IntN(4) == 0 {
-						batch := db.NewBatch()
-						for _, f := range fl {
-							if err := f.Flush(batch); err != nil {
-								t.Fatal(err)
-							}
-						}
-						if err := batch.Commit(pebble.NoSync); err != nil {
-							t.Fatal(err)
-						}
+						flush()
 						switch rng.IntN(4) {
 						case 0:
 							fl = attach() // cache lost: the state is read back from Pebble
 						case 1:
-							if o.restart { // a restart: a fresh operator over the checkpoint
-								pebOp = o.build()
-								fl = attach()
-							}
+							restart(step)
 						}
 					}
 				}

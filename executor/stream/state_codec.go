@@ -16,6 +16,7 @@ import (
 //
 //	drow    row, n
 //	trow    id, row, n
+//	shown   row, n (its id is its key)
 //	bucket  total, count of live rows, then per live row in arrival order: key, row, n
 //	group   key row, rows, out row, count of cells, then per cell: see appendCell
 
@@ -43,6 +44,19 @@ func (topNCodec) Append(b []byte, r *trow) []byte {
 func (topNCodec) Decode(b []byte) (*trow, error) {
 	d := decoder{b: b}
 	r := &trow{id: d.string(), row: d.row(), n: d.varint()}
+	return r, d.finish()
+}
+
+// shownCodec encodes the rows of TopN's last emitted window.
+type shownCodec struct{}
+
+func (shownCodec) Append(b []byte, r *shownRow) []byte {
+	return binary.AppendVarint(appendRow(b, r.row), r.n)
+}
+
+func (shownCodec) Decode(b []byte) (*shownRow, error) {
+	d := decoder{b: b}
+	r := &shownRow{row: d.row(), n: d.varint()}
 	return r, d.finish()
 }
 

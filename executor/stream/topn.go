@@ -18,7 +18,9 @@ import (
 // rows than the batch engine does.
 //
 // It keeps every live row with its count and, after each batch that changes them, recomputes
-// the window and emits the difference from the previous one (retractions first).
+// the window and emits the difference from the previous one (retractions first). Both the
+// live rows and the window last emitted are in State (keeps S6), so a TopN attached to a
+// checkpoint emits exactly what one that never stopped would.
 // TODO(stream): this costs a sort of all live rows per batch; keep the rows in ordered state
 // (a memcomparable key of the sort keys) and move only the window's boundary.
 type TopN struct {
@@ -26,11 +28,13 @@ type TopN struct {
 	ts            []types.T
 	keys          []executor.SortKey
 	limit, offset int64
-	rows          State[*trow]
-	shown         map[string]shownRow // the window last emitted, by exact row key
+	rows          State[*trow]     // every live row, by exact row key
+	shown         State[*shownRow] // the window last emitted, by exact row key
 	buf           []byte
 }
 
+// shownRow is a row of the window last emitted: the row and how many of its copies were in
+// the window (fewer than its count when the window's edge cuts through its duplicates).
 type shownRow struct {
 	row []any
 	n   int64
@@ -48,7 +52,7 @@ func NewTopN(mem memory.Allocator, ts []types.T, keys []executor.SortKey, limit,
 		return nil, fmt.Errorf("stream: top-n with limit %d offset %d", limit, offset)
 	}
 	return &TopN{mem: mem, ts: ts, keys: keys, limit: limit, offset: offset, rows: NewMemState[*trow](),
-		shown: map[string]shownRow{}}, nil
+		shown: NewMemState[*shownRow]()}, nil
 }
 
 // Push implements Operator.
@@ -93,23 +97,45 @@ func (t *TopN) Push(_ context.Context, _ int, in ChangeBatch) ([]ChangeBatch, er
 		}
 		pos += r.n
 	}
-	rb := newRowBuilder(t.mem, t.ts)
-	next := make(map[string]shownRow, len(win))
+	next := make(map[string]int64, len(win))
 	for k, r := range win {
-		next[r.id] = shownRow{row: r.row, n: cnt[k]}
+		next[r.id] = cnt[k]
 	}
+	// The previous window, in key order, collected before any change (Ascend forbids changes).
+	var oldIDs []string
+	old := map[string]*shownRow{}
+	t.shown.Ascend(func(id string, s *shownRow) bool {
+		oldIDs = append(oldIDs, id)
+		old[id] = s
+		return true
+	})
 	// Retractions of rows that left or shrank, in key order; then additions in window order.
-	for _, id := range sortedKeys(t.shown) {
-		if old := t.shown[id]; next[id].n < old.n {
-			rb.add(old.row, next[id].n-old.n)
+	rb := newRowBuilder(t.mem, t.ts)
+	for _, id := range oldIDs {
+		if s := old[id]; next[id] < s.n {
+			rb.add(s.row, next[id]-s.n)
 		}
 	}
 	for k, r := range win {
-		if d := cnt[k] - t.shown[r.id].n; d > 0 {
+		var was int64
+		if s := old[r.id]; s != nil {
+			was = s.n
+		}
+		if d := cnt[k] - was; d > 0 {
 			rb.add(r.row, d)
 		}
 	}
-	t.shown = next
+	// Store the new window, writing only the rows whose count in it changed.
+	for _, id := range oldIDs {
+		if _, ok := next[id]; !ok {
+			t.shown.Delete(id)
+		}
+	}
+	for k, r := range win {
+		if s := old[r.id]; s == nil || s.n != cnt[k] {
+			t.shown.Put(r.id, &shownRow{row: r.row, n: cnt[k]})
+		}
+	}
 	return rb.finish(), nil
 }
 
