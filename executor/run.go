@@ -130,106 +130,63 @@ func (ec *ExecContext) build(n Node) (operator, error) {
 		return &externalOp{ec: ec, n: n}, nil
 	case *GenerateSeries:
 		return &seriesOp{ec: ec, n: n}, nil
-	case *Filter:
-		in, err := ec.build(n.Input)
-		if err != nil {
-			return nil, err
-		}
-		return &filterOp{ec: ec, n: n, in: in}, nil
-	case *Project:
-		in, err := ec.build(n.Input)
-		if err != nil {
-			return nil, err
-		}
-		return &projectOp{ec: ec, n: n, in: in}, nil
-	case *Limit:
-		in, err := ec.build(n.Input)
-		if err != nil {
-			return nil, err
-		}
-		return &limitOp{ec: ec, n: n, in: in}, nil
-	case *Sort:
-		in, err := ec.build(n.Input)
-		if err != nil {
-			return nil, err
-		}
-		return &sortOp{ec: ec, n: n, in: in}, nil
-	case *Distinct:
-		in, err := ec.build(n.Input)
-		if err != nil {
-			return nil, err
-		}
-		return &distinctOp{ec: ec, n: n, in: in}, nil
-	case *HashAgg:
-		in, err := ec.build(n.Input)
-		if err != nil {
-			return nil, err
-		}
-		return &aggOp{ec: ec, n: n, in: in}, nil
-	case *Join:
-		l, err := ec.build(n.Left)
-		if err != nil {
-			return nil, err
-		}
-		r, err := ec.build(n.Right)
-		if err != nil {
-			l.Close()
-			return nil, err
-		}
-		return &joinOp{ec: ec, n: n, left: l, right: r}, nil
-	case *SetOp:
-		l, err := ec.build(n.Left)
-		if err != nil {
-			return nil, err
-		}
-		r, err := ec.build(n.Right)
-		if err != nil {
-			l.Close()
-			return nil, err
-		}
-		return &setOp{ec: ec, n: n, left: l, right: r}, nil
-	case *Window:
-		in, err := ec.build(n.Input)
-		if err != nil {
-			return nil, err
-		}
-		return &windowOp{ec: ec, n: n, in: in}, nil
-	case *LateralJoin:
-		l, err := ec.build(n.Left)
-		if err != nil {
-			return nil, err
-		}
-		return &lateralOp{ec: ec, n: n, left: l}, nil
-	case *ProjectSet:
-		in, err := ec.build(n.Input)
-		if err != nil {
-			return nil, err
-		}
-		return &projectSetOp{ec: ec, n: n, in: in}, nil
 	case *RecursiveUnion:
 		return &recursiveOp{ec: ec, n: n}, nil
 	case *WorkScan:
 		return &workScanOp{ec: ec, n: n}, nil
+	case *Filter:
+		return ec.unary(n.Input, func(in operator) operator { return &filterOp{ec: ec, n: n, in: in} })
+	case *Project:
+		return ec.unary(n.Input, func(in operator) operator { return &projectOp{ec: ec, n: n, in: in} })
+	case *Limit:
+		return ec.unary(n.Input, func(in operator) operator { return &limitOp{ec: ec, n: n, in: in} })
+	case *Sort:
+		return ec.unary(n.Input, func(in operator) operator { return &sortOp{ec: ec, n: n, in: in} })
+	case *Distinct:
+		return ec.unary(n.Input, func(in operator) operator { return &distinctOp{ec: ec, n: n, in: in} })
+	case *HashAgg:
+		return ec.unary(n.Input, func(in operator) operator { return &aggOp{ec: ec, n: n, in: in} })
+	case *Window:
+		return ec.unary(n.Input, func(in operator) operator { return &windowOp{ec: ec, n: n, in: in} })
+	case *ProjectSet:
+		return ec.unary(n.Input, func(in operator) operator { return &projectSetOp{ec: ec, n: n, in: in} })
+	case *LateralJoin:
+		return ec.unary(n.Left, func(l operator) operator { return &lateralOp{ec: ec, n: n, left: l} })
 	case *Insert:
-		in, err := ec.build(n.Input)
-		if err != nil {
-			return nil, err
-		}
-		return &insertOp{dmlBase: dmlBase{ec: ec}, n: n, in: in}, nil
+		return ec.unary(n.Input, func(in operator) operator { return &insertOp{dmlBase: dmlBase{ec: ec}, n: n, in: in} })
 	case *Update:
-		in, err := ec.build(n.Input)
-		if err != nil {
-			return nil, err
-		}
-		return &updateOp{dmlBase: dmlBase{ec: ec}, n: n, in: in}, nil
+		return ec.unary(n.Input, func(in operator) operator { return &updateOp{dmlBase: dmlBase{ec: ec}, n: n, in: in} })
 	case *Delete:
-		in, err := ec.build(n.Input)
-		if err != nil {
-			return nil, err
-		}
-		return &deleteOp{dmlBase: dmlBase{ec: ec}, n: n, in: in}, nil
+		return ec.unary(n.Input, func(in operator) operator { return &deleteOp{dmlBase: dmlBase{ec: ec}, n: n, in: in} })
+	case *Join:
+		return ec.binary(n.Left, n.Right, func(l, r operator) operator { return &joinOp{ec: ec, n: n, left: l, right: r} })
+	case *SetOp:
+		return ec.binary(n.Left, n.Right, func(l, r operator) operator { return &setOp{ec: ec, n: n, left: l, right: r} })
 	}
 	return nil, fmt.Errorf("executor: cannot run %T", n)
+}
+
+// unary builds an operator over one input.
+func (ec *ExecContext) unary(input Node, mk func(in operator) operator) (operator, error) {
+	in, err := ec.build(input)
+	if err != nil {
+		return nil, err
+	}
+	return mk(in), nil
+}
+
+// binary builds an operator over two inputs, closing the left one if the right fails to build.
+func (ec *ExecContext) binary(left, right Node, mk func(l, r operator) operator) (operator, error) {
+	l, err := ec.build(left)
+	if err != nil {
+		return nil, err
+	}
+	r, err := ec.build(right)
+	if err != nil {
+		l.Close()
+		return nil, err
+	}
+	return mk(l, r), nil
 }
 
 // drain reads every record of op (closing nothing).
