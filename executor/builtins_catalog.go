@@ -37,7 +37,7 @@ func catalogBuiltins() map[string][]builtin {
 		"pg_get_function_result":             {{args: []types.T{obj}, ret: text, fn: functionResultFn}},
 		"pg_get_function_arguments":          {{args: []types.T{obj}, ret: text, fn: functionArgsFn}},
 		"pg_get_function_identity_arguments": {{args: []types.T{obj}, ret: text, fn: functionArgsFn}},
-		"pg_get_viewdef":                     {{args: []types.T{obj}, ret: text, fn: null}, {args: []types.T{obj, tb}, ret: text, fn: null}},
+		"pg_get_viewdef":                     {{args: []types.T{obj}, ret: text, fn: viewDefFn}, {args: []types.T{obj, tb}, ret: text, fn: viewDefFn}, {args: []types.T{obj, i4}, ret: text, fn: viewDefFn}},
 		"pg_get_function_sqlbody":            {{args: []types.T{obj}, ret: text, fn: null}},
 		"pg_get_statisticsobjdef_columns":    {{args: []types.T{obj}, ret: text, fn: null}},
 		"pg_get_partkeydef":                  {{args: []types.T{obj}, ret: text, fn: null}},
@@ -135,6 +135,20 @@ func constraintDefFn(ec *ExecContext, a []any, _ []types.T) (any, error) {
 		return nil, nil
 	}
 	if def, ok := systables.ConstraintDef(ec.catalog(), oid); ok {
+		return def, nil
+	}
+	return nil, nil
+}
+
+// viewDefFn is pg_get_viewdef(view[, pretty | wrap]): a materialized view's query as
+// pg_matviews.definition shows it; NULL for anything else (tables, sources, the virtual
+// views), as PostgreSQL gives for a relation that is not a view.
+func viewDefFn(ec *ExecContext, a []any, _ []types.T) (any, error) {
+	oid, ok := objectOID(a[0])
+	if !ok {
+		return nil, nil
+	}
+	if def, ok := systables.ViewDef(ec.catalog(), oid); ok {
 		return def, nil
 	}
 	return nil, nil
@@ -291,6 +305,9 @@ func sizeFn(kind sizeKind) func(*ExecContext, []any, []types.T) (any, error) {
 				return int64(0), nil // a virtual system table
 			}
 			return nil, nil
+		}
+		if t.Kind == storage.KindSource {
+			return int64(0), nil // a source stores no rows, like a view
 		}
 		var table, indexes int64
 		if needsToast(t) {

@@ -142,6 +142,19 @@ func (b *builder) storedTable(name sql.ObjName) (*storage.TableDesc, error) {
 	return t, nil
 }
 
+// writableTable resolves the target of INSERT, UPDATE, DELETE or COPY FROM: a table (also one
+// fed by a connector); views and sources are maintained by eddy, not written by users.
+func (b *builder) writableTable(name sql.ObjName, verb string) (*storage.TableDesc, error) {
+	t, err := b.storedTable(name)
+	if err != nil {
+		return nil, err
+	}
+	if t.Kind != storage.KindTable {
+		return nil, pgerror.Newf(pgerror.WrongObjectType, "cannot %s %s \"%s\"", verb, t.Kind, t.Name).WithPosition(name.Pos)
+	}
+	return t, nil
+}
+
 func (b *builder) lookupCTE(name string) *cteDef {
 	for i := len(b.ctes) - 1; i >= 0; i-- {
 		if d, ok := b.ctes[i][name]; ok {

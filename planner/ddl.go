@@ -65,8 +65,11 @@ func (b *builder) creationSchema(name sql.ObjName) (*storage.SchemaDesc, error) 
 }
 
 func (b *builder) createTable(s *sql.CreateTableStmt) (*Plan, error) {
-	if s.Source || s.Watermark != nil {
-		return nil, pgerror.Unimplemented("CREATE SOURCE")
+	if s.Watermark != nil {
+		return nil, pgerror.Unimplemented("WATERMARK")
+	}
+	if s.Source || len(s.With) > 0 {
+		return b.createConnected(s)
 	}
 	sch, err := b.creationSchema(s.Name)
 	if err != nil {
@@ -174,6 +177,8 @@ func (b *builder) createSchema(s *sql.CreateSchemaStmt) (*Plan, error) {
 
 func (b *builder) drop(s *sql.DropStmt) (*Plan, error) {
 	switch s.Kind {
+	case sql.MaterializedViewObject, sql.SourceObject:
+		return b.dropRelation(s)
 	case sql.TableObject:
 		d := &DDLPlan{Kind: DropTable, Cascade: s.Cascade}
 		for _, n := range s.Names {
@@ -191,7 +196,11 @@ func (b *builder) drop(s *sql.DropStmt) (*Plan, error) {
 				}
 				return nil, pgerror.Newf(pgerror.UndefinedTable, "table \"%s\" does not exist", n.Name).WithPosition(n.Pos)
 			}
+			if err := wrongKind(t, storage.KindTable, n); err != nil {
+				return nil, err
+			}
 			d.IDs = append(d.IDs, t.ID)
+			d.Notices = append(d.Notices, b.cascadeNotices(t, s.Cascade)...)
 		}
 		d.NoOp = len(d.IDs) == 0
 		return ddlPlan("DROP TABLE", d), nil
@@ -230,6 +239,9 @@ func (b *builder) truncate(s *sql.TruncateStmt) (*Plan, error) {
 		if err != nil {
 			return nil, err
 		}
+		if err := wrongKind(t, storage.KindTable, n); err != nil {
+			return nil, err
+		}
 		d.IDs = append(d.IDs, t.ID)
 	}
 	return ddlPlan("TRUNCATE TABLE", d), nil
@@ -257,6 +269,9 @@ func (b *builder) alterTable(s *sql.AlterTableStmt) (*Plan, error) {
 			return ddlPlan("ALTER TABLE", &DDLPlan{Kind: AlterTable, NoOp: true,
 				Notices: []string{"relation \"" + s.Name.Name + "\" does not exist, skipping"}}), nil
 		}
+		return nil, err
+	}
+	if err := wrongKind(old, storage.KindTable, s.Name); err != nil {
 		return nil, err
 	}
 	t := cloneTable(old)

@@ -114,7 +114,7 @@ func returningTypes(cols []Column) []types.T {
 }
 
 func (b *builder) insert(s *sql.InsertStmt) (*Plan, error) {
-	t, err := b.storedTable(s.Table)
+	t, err := b.writableTable(s.Table, "change")
 	if err != nil {
 		return nil, err
 	}
@@ -307,7 +307,7 @@ func (b *builder) setValue(t *storage.TableDesc, i int, a *sql.Assignment, c *ec
 // targetRel plans the target table of UPDATE/DELETE joined with its FROM/USING items and
 // filtered by WHERE. The target's columns come first in the output.
 func (b *builder) targetRel(name sql.ObjName, alias string, from []sql.TableExpr, where sql.Expr) (*storage.TableDesc, *rel, string, error) {
-	t, err := b.storedTable(name)
+	t, err := b.writableTable(name, "change")
 	if err != nil {
 		return nil, nil, "", err
 	}
@@ -407,6 +407,10 @@ func (b *builder) copy(s *sql.CopyStmt) (*Plan, error) {
 		return nil, err
 	}
 	if !s.From {
+		if t.Kind == storage.KindSource {
+			return nil, pgerror.Newf(pgerror.FeatureNotSupported, "cannot copy from source \"%s\"", t.Name).
+				WithHint("A source stores no rows: create a materialized view over it.")
+		}
 		r := b.scanRel(t, t.Name)
 		p := &executor.Project{Input: r.node}
 		var cols []Column
@@ -417,6 +421,9 @@ func (b *builder) copy(s *sql.CopyStmt) (*Plan, error) {
 			cols = append(cols, Column{Name: c.Name, Type: c.Type, TableID: t.ID, AttNum: int16(i + 1)})
 		}
 		return &Plan{Kind: Query, Columns: cols, Root: p, Tag: "COPY"}, nil
+	}
+	if t.Kind != storage.KindTable {
+		return nil, pgerror.Newf(pgerror.WrongObjectType, "cannot copy to %s \"%s\"", t.Kind, t.Name)
 	}
 	ext := &executor.ExternalInput{}
 	for _, i := range target {

@@ -122,6 +122,11 @@ func (b *builder) fromItem(te sql.TableExpr, outer *outerCtx) (*rel, error) {
 				r.cols = append(r.cols, scopeCol{qual: qual, schema: vt.Schema, name: c.Name, typ: c.Type, idx: i})
 			}
 		} else {
+			if desc.Kind == storage.KindSource && !b.env.AllowSources {
+				return nil, pgerror.Newf(pgerror.FeatureNotSupported, "cannot query source \"%s\" directly", desc.Name).
+					WithHint("A source stores no rows: create a materialized view over it, or a table WITH (connector = ...).").
+					WithPosition(t.Name.Pos)
+			}
 			r = b.scanRel(desc, qual)
 		}
 		if names != nil {

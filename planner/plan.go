@@ -17,6 +17,9 @@ type Env struct {
 	User, Database string
 	// Settings are the session settings (for current_setting).
 	Settings map[string]string
+	// AllowSources lets FROM name a source (a materialized view's query reads its stream;
+	// a batch query cannot, as a source stores no rows).
+	AllowSources bool
 }
 
 // Column is one result column.
@@ -111,6 +114,9 @@ func (b *builder) statement(stmt sql.Statement) (*Plan, error) {
 		if s.Analyze {
 			return nil, pgerror.Unimplemented("EXPLAIN ANALYZE")
 		}
+		if cv, ok := s.Stmt.(*sql.CreateViewStmt); ok {
+			return b.explainCreateView(cv)
+		}
 		inner, err := b.statement(s.Stmt)
 		if err != nil {
 			return nil, err
@@ -127,6 +133,8 @@ func (b *builder) statement(stmt sql.Statement) (*Plan, error) {
 		return b.createTable(s)
 	case *sql.CreateSchemaStmt:
 		return b.createSchema(s)
+	case *sql.CreateViewStmt:
+		return b.createView(s)
 	case *sql.DropStmt:
 		return b.drop(s)
 	case *sql.AlterTableStmt:

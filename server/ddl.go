@@ -27,12 +27,15 @@ func (s *Session) proposeDDL(ctx context.Context, p *prepared) (pgwire.Result, e
 	var cmds []*storage.DDL
 	switch d.Kind {
 	case planner.CreateTable:
+		if err := checkConnector(d.Table); err != nil {
+			return nil, err
+		}
 		cmds = append(cmds, &storage.DDL{CreateTable: &storage.CreateTable{Desc: d.Table, IfNotExists: d.IfNotExists}})
 	case planner.CreateSchema:
 		cmds = append(cmds, &storage.DDL{CreateSchema: &storage.CreateSchema{Name: d.SchemaName, IfNotExists: d.IfNotExists}})
 	case planner.DropTable:
 		for _, id := range d.IDs {
-			cmds = append(cmds, &storage.DDL{DropTable: &storage.DropTable{ID: id}})
+			cmds = append(cmds, &storage.DDL{DropTable: &storage.DropTable{ID: id, Cascade: d.Cascade}})
 		}
 	case planner.DropSchema:
 		for _, id := range d.IDs {
@@ -62,6 +65,11 @@ func (s *Session) proposeDDL(ctx context.Context, p *prepared) (pgwire.Result, e
 			return nil, err
 		}
 		created = res.ID
+	}
+	if d.Kind == planner.CreateTable && d.Table.Kind == storage.KindMaterializedView {
+		if err := s.e.waitBackfill(ctx, created); err != nil {
+			return nil, err
+		}
 	}
 	if d.Populate != nil {
 		n, err := s.populate(ctx, d.Populate, created)

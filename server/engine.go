@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/eddydb/eddy/executor/views"
 	"log/slog"
 	"sync"
 	"sync/atomic"
@@ -23,6 +24,7 @@ import (
 type Engine struct {
 	store *storage.Store
 	raft  *raftlog.Node
+	views *views.Maintainer // the store's deriver: view jobs and source offsets
 	cfg   Config
 	log   *slog.Logger
 	ids   idAllocator

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/eddydb/eddy/executor/views"
 	"log/slog"
 	"net"
 	"net/http"
@@ -38,6 +39,7 @@ type Node struct {
 	cfg   Config
 	log   *slog.Logger
 	store *storage.Store
+	views *views.Maintainer
 	raft  *raftlog.Node
 	eng   *Engine
 	ready atomic.Bool
@@ -62,6 +64,10 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (_ *Node, err error
 	if err != nil {
 		return nil, fmt.Errorf("open state store: %w", err)
 	}
+	n.views = views.New(views.Options{OpenSource: viewsSourceOpener, Log: log.With("component", "views")})
+	if err := n.store.SetDeriver(n.views); err != nil {
+		return nil, fmt.Errorf("open materialized views: %w", err)
+	}
 	n.raft, err = raftlog.Open(raftlog.Config{
 		NodeID:   cfg.NodeID,
 		Dir:      filepath.Join(cfg.DataDir, "raft"),
@@ -77,6 +83,7 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (_ *Node, err error
 		return nil, fmt.Errorf("start raft: %w", err)
 	}
 	n.eng = NewEngine(n.store, n.raft, cfg, log)
+	n.eng.views = n.views
 	if n.pgLn, err = net.Listen("tcp", cfg.PGListen); err != nil {
 		return nil, fmt.Errorf("listen for PostgreSQL clients on %s: %w", cfg.PGListen, err)
 	}
@@ -115,6 +122,8 @@ func (n *Node) Serve(ctx context.Context) error {
 		return hs.Shutdown(sctx)
 	})
 	g.Go(func() error { return n.becomeReady(gctx) })
+	driver := &streamDriver{e: n.eng, log: n.log.With("component", "streams"), readers: map[uint32]*sourceReader{}}
+	g.Go(func() error { return driver.run(gctx) })
 	err := g.Wait()
 	n.log.Info("eddy shutting down")
 	if errors.Is(err, context.Canceled) {

@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"strings"
 	"time"
@@ -252,8 +253,14 @@ func (s *Session) execute(ctx context.Context, p *prepared, params []any, deadli
 		}
 		return tagResult("DISCARD ALL"), nil
 	case *sql.FlushStmt:
-		// Every write is applied before it is acknowledged, so there is nothing to wait for
-		// beyond what this node has already applied.
+		// Views are maintained as each command applies, so everything committed so far is in
+		// every view once this node has applied the leader's commit index.
+		if err := s.e.raft.Barrier(ctx); err != nil {
+			if ctx.Err() != nil {
+				return nil, ctxError(ctx)
+			}
+			return nil, fmt.Errorf("flush: %w", err)
+		}
 		return tagResult("FLUSH"), nil
 	case *sql.CopyStmt:
 		if n.From {

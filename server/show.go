@@ -21,8 +21,10 @@ func (s *Session) showColumns(n *sql.ShowStmt) ([]pgwire.Column, error) {
 	switch strings.ToLower(n.Name) {
 	case "all":
 		return textColumns("name", "setting", "description"), nil
-	case "tables":
+	case "tables", "materialized views", "sources":
 		return textColumns("Name"), nil
+	case "jobs":
+		return textColumns("Id", "Name", "Progress", "rows_done", "rows_total"), nil
 	case "schemas":
 		return textColumns("Name"), nil
 	case "transaction isolation level":
@@ -43,7 +45,18 @@ func (s *Session) show(n *sql.ShowStmt, cols []pgwire.Column) (pgwire.Result, er
 		for _, st := range settingList {
 			rows = append(rows, []string{st.name, s.settings.vals[st.name], st.desc})
 		}
-	case "tables":
+	case "jobs":
+		for _, j := range s.e.views.Jobs() {
+			pct := 100.0
+			if j.Total > 0 {
+				pct = 100 * float64(min(j.Done, j.Total)) / float64(j.Total)
+			}
+			rows = append(rows, []string{itoa(int(j.View)), j.Name, strconv.FormatFloat(pct, 'f', 2, 64) + "%",
+				strconv.FormatInt(j.Done, 10), strconv.FormatInt(j.Total, 10)})
+		}
+	case "tables", "materialized views", "sources":
+		kind := map[string]storage.RelKind{"tables": storage.KindTable, "materialized views": storage.KindMaterializedView,
+			"sources": storage.KindSource}[strings.ToLower(n.Name)]
 		cat := s.e.store.Catalog()
 		schemas := s.settings.searchPath()
 		if n.From != "" {
@@ -53,6 +66,9 @@ func (s *Session) show(n *sql.ShowStmt, cols []pgwire.Column) (pgwire.Result, er
 			}
 		}
 		for _, t := range cat.Tables {
+			if t.Kind != kind {
+				continue
+			}
 			if sc := cat.SchemaByID(t.SchemaID); sc != nil && slices.Contains(schemas, sc.Name) {
 				rows = append(rows, []string{t.Name})
 			}

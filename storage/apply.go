@@ -48,7 +48,13 @@ func (s *Store) Apply(index uint64, cmd *Command) (*ApplyResult, error) {
 	defer func() { batch.Close() }()
 
 	res := &ApplyResult{CatalogVersion: cat.Version}
-	newCat, nextRowID, rej := s.evaluate(db, batch, cat, cmd, res)
+	s.derived = false
+	newCat, nextRowID, rej := s.evaluate(index, db, batch, cat, cmd, res)
+	if s.derived && rej != nil {
+		if err := s.resetDeriver(); err != nil {
+			return nil, err
+		}
+	}
 	if rej != nil && pgerror.As(rej) == nil {
 		return nil, fmt.Errorf("storage: apply index %d: %w", index, rej)
 	}
@@ -102,7 +108,7 @@ func (s *Store) Apply(index uint64, cmd *Command) (*ApplyResult, error) {
 // evaluate validates cmd and stages its effects into batch. A panic while doing so (a
 // malformed value the checks missed) would hit every replica alike and crash them all again
 // on every replay, so it becomes a deterministic rejection instead (XX000).
-func (s *Store) evaluate(db *pebble.DB, batch *pebble.Batch, cat *Catalog, cmd *Command, res *ApplyResult) (
+func (s *Store) evaluate(index uint64, db *pebble.DB, batch *pebble.Batch, cat *Catalog, cmd *Command, res *ApplyResult) (
 	newCat *Catalog, nextRowID int64, rej error) {
 	nextRowID = s.nextRowID
 	var view *cmdView
@@ -117,12 +123,18 @@ func (s *Store) evaluate(db *pebble.DB, batch *pebble.Batch, cat *Catalog, cmd *
 			newCat, rej = nil, pgerror.Newf(pgerror.Internal, "command could not be applied: %v", r)
 		}
 	}()
+	var writes []TableWrite
+	var truncated []uint32
 	switch {
 	case cmd.DDL != nil:
 		newCat, rej = applyDDL(batch, cat, cmd.DDL, res)
+		if t := cmd.DDL.TruncateTable; t != nil {
+			truncated = append(truncated, t.ID)
+		}
 	case cmd.Write != nil:
 		view = &cmdView{db: db, own: make(map[string]ownEntry)}
 		rej = applyWrite(batch, view, cat, cmd.Write, res)
+		writes = cmd.Write.Tables
 	case cmd.ReserveIDs != nil:
 		if n := cmd.ReserveIDs.Count; n < 0 || nextRowID > (1<<63-1)-n {
 			rej = pgerror.Newf(pgerror.ProgramLimitExceeded, "cannot reserve %d row ids", n)
@@ -130,8 +142,29 @@ func (s *Store) evaluate(db *pebble.DB, batch *pebble.Batch, cat *Catalog, cmd *
 			res.First = nextRowID
 			nextRowID += n
 		}
+	case cmd.Stream != nil:
+		if s.deriver == nil {
+			rej = pgerror.New(pgerror.FeatureNotSupported, "streaming commands need a deriver")
+			break
+		}
+		var w *Write
+		if w, rej = s.deriver.Expand(db, cat, cmd.Stream); rej == nil && w != nil {
+			defer (&Command{Write: w}).Release()
+			view = &cmdView{db: db, own: make(map[string]ownEntry)}
+			rej = applyWrite(batch, view, cat, w, res)
+			writes = w.Tables
+		}
 	default:
 		rej = pgerror.New(pgerror.Internal, "empty command")
+	}
+	if rej == nil && s.deriver != nil {
+		nc := cat
+		if newCat != nil {
+			nc = newCat
+		}
+		s.derived = true
+		rej = s.deriver.Derive(&Derivation{Index: index, Cmd: cmd, DB: db, Batch: batch, Old: cat, New: nc,
+			Writes: writes, Truncated: truncated})
 	}
 	return newCat, nextRowID, rej
 }

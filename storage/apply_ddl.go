@@ -1,6 +1,7 @@
 package storage
 
 import (
+	"strings"
 	"fmt"
 	"slices"
 
@@ -30,7 +31,7 @@ func applyDDL(batch *pebble.Batch, cat *Catalog, d *DDL, res *ApplyResult) (*Cat
 	case d.CreateTable != nil:
 		err = createTable(nc, d.CreateTable, res)
 	case d.DropTable != nil:
-		err = dropTable(batch, nc, d.DropTable.ID)
+		err = dropRelation(batch, nc, d.DropTable.ID, d.DropTable.Cascade)
 	case d.AlterTable != nil:
 		err = alterTable(nc, d.AlterTable.Desc)
 	case d.TruncateTable != nil:
@@ -82,7 +83,10 @@ func dropSchema(batch *pebble.Batch, nc *Catalog, ds *DropSchema) error {
 			WithHint("Use DROP ... CASCADE to drop the dependent objects too.")
 	}
 	for _, t := range tables {
-		if err := dropTable(batch, nc, t.ID); err != nil {
+		if nc.TableByID(t.ID) == nil {
+			continue // went with an earlier one's dependents
+		}
+		if err := dropRelation(batch, nc, t.ID, true); err != nil {
 			return err
 		}
 	}
@@ -107,7 +111,10 @@ func createTable(nc *Catalog, ct *CreateTable, res *ApplyResult) error {
 		return pgerror.Newf(pgerror.DuplicateTable, "relation %q already exists", in.Name)
 	}
 	t := &TableDesc{ID: nc.NextID, SchemaID: in.SchemaID, Name: in.Name, Version: 1,
-		PrimaryKey: slices.Clone(in.PrimaryKey)}
+		PrimaryKey: slices.Clone(in.PrimaryKey), Kind: in.Kind, View: in.View, Connector: in.Connector}
+	if err := checkNewRelation(nc, t); err != nil {
+		return err
+	}
 	nc.NextID++
 	seen := make(map[string]bool, len(in.Columns))
 	for i, c := range in.Columns {
@@ -125,7 +132,7 @@ func createTable(nc *Catalog, ct *CreateTable, res *ApplyResult) error {
 		}
 		t.Columns[ord].NotNull = true
 	}
-	if len(t.PrimaryKey) == 0 {
+	if len(t.PrimaryKey) == 0 && t.Kind == KindTable {
 		if seen[RowIDColumnName] {
 			return pgerror.Newf(pgerror.DuplicateColumn, "column name %q conflicts with a system column name", RowIDColumnName)
 		}
@@ -138,6 +145,72 @@ func createTable(nc *Catalog, ct *CreateTable, res *ApplyResult) error {
 	sortByID(nc)
 	res.ID = t.ID
 	return nil
+}
+
+// checkNewRelation checks what a new relation's kind requires: a view's dependencies exist and
+// its inputs name their columns; a source has no key.
+func checkNewRelation(nc *Catalog, t *TableDesc) error {
+	switch t.Kind {
+	case KindTable:
+		if t.View != nil {
+			return pgerror.New(pgerror.Internal, "a table with a view definition")
+		}
+	case KindMaterializedView:
+		v := t.View
+		if v == nil || len(v.Inputs) != len(v.DependsOn) || len(t.PrimaryKey) > 0 {
+			return pgerror.New(pgerror.Internal, "malformed materialized view descriptor")
+		}
+		for i, id := range v.DependsOn {
+			dep := nc.TableByID(id)
+			if dep == nil {
+				return errSerialization(fmt.Sprintf("could not serialize access: relation with OID %d was dropped concurrently", id))
+			}
+			for _, cid := range v.Inputs[i] {
+				if !slices.ContainsFunc(dep.Columns, func(c *ColumnDesc) bool { return c.ID == cid }) {
+					return errSerialization(fmt.Sprintf("could not serialize access: relation %q was altered concurrently", dep.Name))
+				}
+			}
+		}
+	case KindSource:
+		if t.Connector == nil || len(t.PrimaryKey) > 0 {
+			return pgerror.New(pgerror.Internal, "malformed source descriptor")
+		}
+	default:
+		return pgerror.Newf(pgerror.Internal, "unknown relation kind %d", t.Kind)
+	}
+	return nil
+}
+
+// dropRelation drops relation id. Relations that depend on it (views over it, transitively)
+// make the drop fail unless cascade is set, in which case they go first.
+func dropRelation(batch *pebble.Batch, nc *Catalog, id uint32, cascade bool) error {
+	t := nc.TableByID(id)
+	if t == nil {
+		return pgerror.Newf(pgerror.UndefinedTable, "relation with OID %d does not exist", id)
+	}
+	deps := nc.Dependents(id)
+	if len(deps) > 0 && !cascade {
+		var detail strings.Builder
+		for i, d := range deps {
+			if i > 0 {
+				detail.WriteByte('\n')
+			}
+			fmt.Fprintf(&detail, "%s %s depends on %s %s", d.Kind, d.Name, t.Kind, t.Name)
+		}
+		return pgerror.Newf(pgerror.DependentObjectsStillExist,
+			"cannot drop %s %s because other objects depend on it", t.Kind, t.Name).
+			WithDetail(detail.String()).
+			WithHint("Use DROP ... CASCADE to drop the dependent objects too.")
+	}
+	for _, d := range deps {
+		if nc.TableByID(d.ID) == nil {
+			continue
+		}
+		if err := dropRelation(batch, nc, d.ID, true); err != nil {
+			return err
+		}
+	}
+	return dropTable(batch, nc, id)
 }
 
 func dropTable(batch *pebble.Batch, nc *Catalog, id uint32) error {
@@ -173,7 +246,8 @@ func alterTable(nc *Catalog, in *TableDesc) error {
 		return pgerror.Newf(pgerror.DuplicateTable, "relation %q already exists", in.Name)
 	}
 	t := &TableDesc{ID: old.ID, SchemaID: in.SchemaID, Name: in.Name, Version: old.Version + 1,
-		PrimaryKey: slices.Clone(in.PrimaryKey), NextColumnID: max(old.NextColumnID, in.NextColumnID)}
+		PrimaryKey: slices.Clone(in.PrimaryKey), NextColumnID: max(old.NextColumnID, in.NextColumnID),
+		Kind: old.Kind, View: old.View, Connector: old.Connector}
 	oldByID := make(map[uint32]*ColumnDesc, len(old.Columns))
 	for _, c := range old.Columns {
 		oldByID[c.ID] = c
@@ -207,9 +281,35 @@ func alterTable(nc *Catalog, in *TableDesc) error {
 			return pgerror.Unimplemented("changing a table's primary key")
 		}
 	}
+	if err := checkColumnsInUse(nc, old, t); err != nil {
+		return err
+	}
 	for i, tt := range nc.Tables {
 		if tt.ID == t.ID {
 			nc.Tables[i] = t
+		}
+	}
+	return nil
+}
+
+// checkColumnsInUse refuses an ALTER that drops a column a materialized view reads.
+func checkColumnsInUse(nc *Catalog, old, t *TableDesc) error {
+	for _, d := range nc.Dependents(old.ID) {
+		i := slices.Index(d.View.DependsOn, old.ID)
+		for _, cid := range d.View.Inputs[i] {
+			if slices.ContainsFunc(t.Columns, func(c *ColumnDesc) bool { return c.ID == cid }) {
+				continue
+			}
+			name := fmt.Sprint(cid)
+			for _, c := range old.Columns {
+				if c.ID == cid {
+					name = c.Name
+				}
+			}
+			return pgerror.Newf(pgerror.DependentObjectsStillExist,
+				"cannot drop column %s of %s %s because other objects depend on it", name, old.Kind, old.Name).
+				WithDetail(fmt.Sprintf("%s %s depends on column %s of %s %s", d.Kind, d.Name, name, old.Kind, old.Name)).
+				WithHint("Use DROP ... CASCADE to drop the dependent objects too.")
 		}
 	}
 	return nil

@@ -1,6 +1,10 @@
 package storage
 
-import "github.com/eddydb/eddy/sql/types"
+import (
+	"slices"
+
+	"github.com/eddydb/eddy/sql/types"
+)
 
 // Well-known IDs. User objects get IDs from FirstUserID up, assigned in log order by the FSM.
 const (
@@ -47,6 +51,79 @@ type TableDesc struct {
 	PrimaryKey []int
 	// NextColumnID is the ColumnDesc.ID the next added column gets.
 	NextColumnID uint32
+	// Kind says what the relation is; View and Connector hold what the kind needs.
+	Kind RelKind
+	// View is the definition of a materialized view (Kind == KindMaterializedView).
+	View *ViewDef
+	// Connector feeds a source, or a table declared WITH (connector = ...).
+	Connector *ConnectorDef
+}
+
+// RelKind is the kind of a relation in the catalog.
+type RelKind uint8
+
+// Relation kinds. A materialized view's rows are stored keyed by their own encoding with a
+// multiplicity (see ViewRowKey), so it has no primary key; a source stores no rows at all.
+const (
+	KindTable RelKind = iota
+	KindMaterializedView
+	KindSource
+)
+
+// String names the kind the way error messages and SHOW do.
+func (k RelKind) String() string {
+	switch k {
+	case KindMaterializedView:
+		return "materialized view"
+	case KindSource:
+		return "source"
+	}
+	return "table"
+}
+
+// ViewDef is what a materialized view is made of. Plan is opaque to storage: the executor's
+// serialized dataflow, built by the planner on the node that ran CREATE and carried through
+// the log so every replica runs the same operators with the same IDs.
+type ViewDef struct {
+	// Query is the defining query's SQL text (pg_matviews.definition).
+	Query string
+	// Plan is the encoded dataflow.
+	Plan []byte
+	// DependsOn lists the IDs of the relations the view reads, ascending, each once.
+	DependsOn []uint32
+	// Inputs gives, per DependsOn entry, the IDs of the columns the dataflow's source for that
+	// relation receives, in order; columns added to the relation later are not among them.
+	Inputs [][]uint32
+	// Settings are the session settings the query was planned under that change how it
+	// evaluates (TimeZone, DateStyle, ...), as name/value pairs sorted by name.
+	Settings [][2]string `json:",omitempty"`
+}
+
+// ConnectorDef names a connector and its WITH options (sorted by key).
+type ConnectorDef struct {
+	Name    string
+	Options [][2]string
+}
+
+// Option returns the value of the option key and whether it is set.
+func (c *ConnectorDef) Option(key string) (string, bool) {
+	for _, kv := range c.Options {
+		if kv[0] == key {
+			return kv[1], true
+		}
+	}
+	return "", false
+}
+
+// Dependents returns the relations whose definitions read the relation id, ascending by ID.
+func (c *Catalog) Dependents(id uint32) []*TableDesc {
+	var out []*TableDesc
+	for _, t := range c.Tables {
+		if t.View != nil && slices.Contains(t.View.DependsOn, id) {
+			out = append(out, t)
+		}
+	}
+	return out
 }
 
 // ColumnDesc describes one column. ID is stable for the column's life (rows are encoded by
@@ -115,7 +192,8 @@ func (t *TableDesc) Column(name string) int {
 	return -1
 }
 
-// HasHiddenKey reports whether the table's key is the hidden row id.
+// HasHiddenKey reports whether the relation has no primary key the user can see: its key is
+// the hidden row id, or it has none (materialized views, sources).
 func (t *TableDesc) HasHiddenKey() bool {
-	return len(t.PrimaryKey) == 1 && t.Columns[t.PrimaryKey[0]].Hidden
+	return len(t.PrimaryKey) == 0 || len(t.PrimaryKey) == 1 && t.Columns[t.PrimaryKey[0]].Hidden
 }

@@ -71,6 +71,9 @@ func (s *Store) RestoreFrom(src string) error {
 	}
 	s.mu.db = ref
 	s.mu.Unlock()
+	if err := s.resetDeriver(); err != nil {
+		return err
+	}
 
 	s.log.Info("storage restored from checkpoint", "applied_index", s.applied.Load(),
 		"catalog_version", s.catalog.Load().Version)

@@ -17,7 +17,8 @@ import (
 // changes, and keep decoding the old versions (the log and snapshots outlive releases).
 const CommandFormatVersion byte = 1
 
-// Command is the payload of one Raft log entry. Exactly one of DDL, Write and ReserveIDs is set.
+// Command is the payload of one Raft log entry. Exactly one of DDL, Write, ReserveIDs and
+// Stream is set.
 type Command struct {
 	// Time is the leader's wall clock when it proposed the command, in microseconds since the
 	// Unix epoch: the only clock apply may use (now(), processing time).
@@ -25,6 +26,7 @@ type Command struct {
 	DDL        *DDL
 	Write      *Write
 	ReserveIDs *ReserveIDs
+	Stream     *StreamCmd
 }
 
 // DDL is a catalog change. Exactly one of the operation fields is set.
@@ -59,8 +61,12 @@ type CreateTable struct {
 	IfNotExists bool
 }
 
-// DropTable drops a table and its rows.
-type DropTable struct{ ID uint32 }
+// DropTable drops a relation and its rows; with Cascade the relations that depend on it go
+// too, otherwise having any is an error (2BP01).
+type DropTable struct {
+	ID      uint32
+	Cascade bool `json:",omitempty"`
+}
 
 // AlterTable replaces a table's descriptor with Desc (the complete new descriptor, same ID);
 // the FSM bumps Version. New columns must carry IDs >= the old NextColumnID.
@@ -105,6 +111,7 @@ const (
 	kindDDL        byte = 1
 	kindWrite      byte = 2
 	kindReserveIDs byte = 3
+	kindStream     byte = 4
 )
 
 // ddlWire is the JSON form of a DDL (table descriptors in their wire form).
@@ -172,6 +179,13 @@ func encodeCommandBody(c *Command) ([]byte, error) {
 	case c.ReserveIDs != nil:
 		b = append(b, kindReserveIDs)
 		b = binary.AppendVarint(b, c.ReserveIDs.Count)
+	case c.Stream != nil:
+		js, err := json.Marshal(c.Stream)
+		if err != nil {
+			return nil, fmt.Errorf("encode stream command: %w", err)
+		}
+		b = append(b, kindStream)
+		b = append(b, js...)
 	default:
 		return nil, errors.New("storage: empty command")
 	}
@@ -292,6 +306,11 @@ func decodeCommandBody(b []byte) (*Command, error) {
 			return nil, errShortCommand
 		}
 		c.ReserveIDs = &ReserveIDs{Count: cnt}
+	case kindStream:
+		c.Stream = &StreamCmd{}
+		if err := json.Unmarshal(b, c.Stream); err != nil {
+			return nil, fmt.Errorf("decode stream command: %w", err)
+		}
 	default:
 		return nil, fmt.Errorf("storage: unknown command kind %d", kind)
 	}

@@ -1,6 +1,7 @@
 package storage
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 
@@ -127,6 +128,7 @@ func (r *snapshotReader) scanSpan(t *TableDesc, cols []int, start, end []byte) (
 		batchRows: r.batchRows,
 	}
 	si.app = newRowAppender(si.codec, cols)
+	si.view = t.Kind == KindMaterializedView
 	if r.txn != nil && !empty {
 		for _, st := range r.txn.sortedStaged(t.ID) {
 			if st.key >= string(start) && st.key < string(end) {
@@ -153,6 +155,7 @@ type scanIter struct {
 	schema    *arrow.Schema
 	batchRows int
 	app       *rowAppender
+	view      bool // rows are a materialized view's: key = prefix + row, value = count
 	done      bool
 	advance   bool // the iterator's current entry has been returned
 }
@@ -213,6 +216,19 @@ func (si *scanIter) Next() (arrow.Record, error) {
 		if !ok {
 			si.done = true
 			break
+		}
+		if si.view {
+			cnt, m := binary.Uvarint(v)
+			if m <= 0 || len(k) < 5 {
+				return nil, fmt.Errorf("storage: scan of %q: corrupt view row", si.codec.t.Name)
+			}
+			for range cnt {
+				if err := si.app.append(k, k[5:]); err != nil {
+					return nil, fmt.Errorf("storage: scan of %q: %w", si.codec.t.Name, err)
+				}
+			}
+			n += int(cnt)
+			continue
 		}
 		if err := si.app.append(k, v); err != nil {
 			return nil, fmt.Errorf("storage: scan of %q: %w", si.codec.t.Name, err)

@@ -46,6 +46,9 @@ type Store struct {
 	batchRows atomic.Int64
 	// nextRowID is the next row id ReserveIDs hands out. Only the apply goroutine touches it.
 	nextRowID int64
+	// deriver maintains derived state (views) in the apply path; nil when none is installed.
+	deriver Deriver
+	derived bool // the deriver ran for the command being applied
 }
 
 // dbRef is one open Pebble instance and the readers still using it; it is closed when it has

@@ -1,6 +1,7 @@
 package stream
 
 import (
+	"bytes"
 	"context"
 	"encoding/gob"
 	"fmt"
@@ -113,6 +114,13 @@ type Dataflow struct {
 // Build starts g's operators, evaluating expressions in ec, and returns the view's initial
 // changes (rows that exist over empty input, such as a global aggregate's).
 func Build(ctx context.Context, g *Graph, ec *executor.ExecContext) (*Dataflow, []ChangeBatch, error) {
+	return BuildWith(ctx, g, ec, nil)
+}
+
+// BuildWith is Build with a hook that sees every operator after it is made and before its Init
+// and first Push: the place to attach durable state (AttachPebbleState). Sources have no
+// operator and are not passed to attach.
+func BuildWith(ctx context.Context, g *Graph, ec *executor.ExecContext, attach func(nodeID int, op Operator) error) (*Dataflow, []ChangeBatch, error) {
 	df := &Dataflow{sources: map[uint32][]int{}, out: -1}
 	pos := map[int]int{}
 	var inits [][]ChangeBatch
@@ -139,6 +147,11 @@ func Build(ctx context.Context, g *Graph, ec *executor.ExecContext) (*Dataflow, 
 		op, ts, err := newOperator(ec, n, ins)
 		if err != nil {
 			return fail(fmt.Errorf("stream: operator %d: %w", n.ID, err))
+		}
+		if attach != nil && op != nil {
+			if err := attach(n.ID, op); err != nil {
+				return fail(fmt.Errorf("stream: operator %d: %w", n.ID, err))
+			}
 		}
 		df.ops = append(df.ops, op)
 		df.types = append(df.types, ts)
@@ -299,4 +312,22 @@ func (df *Dataflow) run(ctx context.Context, pending [][]portBatch, extra [][]Ch
 		ReleaseAll(outs)
 	}
 	return result, nil
+}
+
+// EncodeGraph serializes g for the catalog and the log.
+func EncodeGraph(g *Graph) ([]byte, error) {
+	var buf bytes.Buffer
+	if err := gob.NewEncoder(&buf).Encode(g); err != nil {
+		return nil, fmt.Errorf("stream: encode graph: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+// DecodeGraph reverses EncodeGraph.
+func DecodeGraph(b []byte) (*Graph, error) {
+	g := &Graph{}
+	if err := gob.NewDecoder(bytes.NewReader(b)).Decode(g); err != nil {
+		return nil, fmt.Errorf("stream: decode graph: %w", err)
+	}
+	return g, nil
 }

@@ -157,9 +157,23 @@ func TypeName(oid uint32) (name string, ok bool) {
 	return "", false
 }
 
-// IsUserTable reports whether oid is a user table's (for pg_relation_is_publishable and the
-// size functions).
-func IsUserTable(cat *storage.Catalog, oid uint32) bool { return cat.TableByID(oid) != nil }
+// IsUserTable reports whether oid is a user table's (relkind 'r': not a materialized view
+// or a source), for pg_relation_is_publishable.
+func IsUserTable(cat *storage.Catalog, oid uint32) bool {
+	t := cat.TableByID(oid)
+	return t != nil && t.Kind == storage.KindTable
+}
+
+// ViewDef returns what pg_get_viewdef(oid) shows for a materialized view: its query's text
+// with a leading space and a closing semicolon, as pg_matviews.definition has it. ok is false
+// when oid names no materialized view (PostgreSQL then returns NULL, as for a table).
+func ViewDef(cat *storage.Catalog, oid uint32) (def string, ok bool) {
+	t := cat.TableByID(oid)
+	if t == nil {
+		return "", false
+	}
+	return viewDefinition(t)
+}
 
 // QuoteIdent quotes an identifier as quote_ident does, for names built outside this package
 // (regclass output).

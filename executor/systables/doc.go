@@ -2,9 +2,10 @@
 // pg_catalog (pg_class, pg_namespace, pg_attribute, pg_type, pg_index, ...) and
 // information_schema (tables, columns, ...), generated from a storage.Catalog on every read.
 //
-// The set of tables and their columns follow what psql 15's meta-commands (\d, \d+, \dt, \dn,
-// \l, \df, \dS, \du), pgjdbc's DatabaseMetaData, psycopg2 and pgx send: every table has all of
-// PostgreSQL 15's columns, in PostgreSQL's order and with its names, so SELECT * and joins bind.
+// The set of tables and their columns follow what psql 15's meta-commands (\d, \d+, \dt, \dm,
+// \dn, \l, \df, \dS, \du), pgjdbc's DatabaseMetaData, psycopg2 and pgx send: every table has
+// all of PostgreSQL 15's columns, in PostgreSQL's order and with its names, so SELECT * and
+// joins bind.
 // Column types PostgreSQL has but eddy lacks are mapped onto the nearest eddy type (see
 // specType); information_schema domains are reported as their base types, as PostgreSQL's wire
 // protocol does.

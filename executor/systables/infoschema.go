@@ -28,9 +28,16 @@ var _ = registerView("information_schema", "tables", 13425, spec(`
 	is_insertable_into varchar(3), is_typed varchar(3), commit_action varchar`),
 	func(b *builder, cat *storage.Catalog, env *Env) error {
 		for _, r := range relations(cat) {
-			typ := "BASE TABLE"
-			if r.kind == 'v' {
+			var typ string
+			switch r.kind {
+			case 'r':
+				typ = "BASE TABLE"
+			case 'v':
 				typ = "VIEW"
+			case 'f':
+				typ = "FOREIGN"
+			default:
+				continue // materialized views are not in the SQL standard's catalog
 			}
 			b.add(row{"table_catalog": databaseName(env), "table_schema": r.nspName,
 				"table_name": r.name, "table_type": typ, "is_insertable_into": yesNo(r.kind == 'r'),
@@ -56,6 +63,9 @@ var _ = registerView("information_schema", "columns", 13295, spec(`
 	func(b *builder, cat *storage.Catalog, env *Env) error {
 		db := databaseName(env)
 		for _, r := range relations(cat) {
+			if !inInfoSchema(r.kind) {
+				continue
+			}
 			for i, c := range r.cols {
 				x := row{"table_catalog": db, "table_schema": r.nspName, "table_name": r.name,
 					"column_name": c.name, "ordinal_position": i + 1,
@@ -78,6 +88,11 @@ var _ = registerView("information_schema", "columns", 13295, spec(`
 		}
 		return nil
 	})
+
+// inInfoSchema reports whether information_schema.tables and columns list relations of kind
+// relkind: PostgreSQL's list tables, views and foreign tables ('r', 'v', 'f', and partitioned
+// tables), not materialized views, which the SQL standard does not know.
+func inInfoSchema(relkind byte) bool { return relkind == 'r' || relkind == 'v' || relkind == 'f' }
 
 // infoDataType is information_schema's data_type: the SQL name of the type without
 // modifiers, or ARRAY for any array (int2vector and oidvector included).

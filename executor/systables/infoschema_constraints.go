@@ -15,11 +15,14 @@ func notNullName(r *relation, attnum int) string {
 		"_" + strconv.Itoa(attnum) + "_not_null"
 }
 
-// userRelations returns every user table as a relation, in catalog order.
-func userRelations(cat *storage.Catalog) []relation {
+// userTables returns the user relations that are tables (relkind 'r'), in catalog order: as in
+// PostgreSQL, only tables' constraints are listed, not those of views or foreign tables.
+func userTables(cat *storage.Catalog) []relation {
 	out := make([]relation, 0, len(cat.Tables))
 	for _, t := range cat.Tables {
-		out = append(out, userRelation(cat, t))
+		if r := userRelation(cat, t); r.kind == 'r' {
+			out = append(out, r)
+		}
 	}
 	return out
 }
@@ -30,7 +33,7 @@ var _ = registerView("information_schema", "table_constraints", 13411, spec(`
 	initially_deferred varchar(3), enforced varchar(3), nulls_distinct varchar(3)`),
 	func(b *builder, cat *storage.Catalog, env *Env) error {
 		db := databaseName(env)
-		for _, r := range userRelations(cat) {
+		for _, r := range userTables(cat) {
 			con := func(name, typ string) {
 				b.add(row{"constraint_catalog": db, "constraint_schema": r.nspName,
 					"constraint_name": name, "table_catalog": db, "table_schema": r.nspName,
@@ -53,7 +56,7 @@ var _ = registerView("information_schema", "check_constraints", 13260, spec(`
 	constraint_catalog name, constraint_schema name, constraint_name name,
 	check_clause varchar`),
 	func(b *builder, cat *storage.Catalog, env *Env) error {
-		for _, r := range userRelations(cat) {
+		for _, r := range userTables(cat) {
 			for i, c := range r.cols {
 				if c.notNull {
 					b.add(row{"constraint_catalog": databaseName(env), "constraint_schema": r.nspName,

@@ -47,10 +47,18 @@ func classRow(r *relation) row {
 		"relreplident": byte('d'), "relispartition": false, "relrewrite": 0,
 		"relfrozenxid": 0, "relminmxid": 1,
 	}
-	if r.kind == 'v' {
+	switch r.kind {
+	case 'v':
 		// A view has no storage and one rewrite rule (_RETURN) in PostgreSQL.
 		x["relam"], x["relfilenode"], x["relhasrules"], x["relreplident"] = 0, 0, true, byte('n')
 		x["relminmxid"] = 0
+	case 'm':
+		// A materialized view is stored like a table (heap, replica identity default) and
+		// keeps its defining query as a _RETURN rule, so psql's \d+ looks for other rules.
+		x["relhasrules"] = true
+	case 'f':
+		// A foreign table has no local storage and no replica identity.
+		x["relam"], x["relfilenode"], x["relreplident"], x["relminmxid"] = 0, 0, byte('n'), 0
 	}
 	return x
 }

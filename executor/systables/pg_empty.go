@@ -15,9 +15,6 @@ var (
 	_ = register("pg_catalog", "pg_policy", 3256, spec(`
 		oid oid, polname name, polrelid oid, polcmd char, polpermissive bool, polroles oid[],
 		polqual pg_node_tree, polwithcheck pg_node_tree`), nil)
-	_ = register("pg_catalog", "pg_rewrite", 2618, spec(`
-		oid oid, rulename name, ev_class oid, ev_type char, ev_enabled char, is_instead bool,
-		ev_qual pg_node_tree, ev_action pg_node_tree`), nil)
 	_ = register("pg_catalog", "pg_statistic_ext", 3381, spec(`
 		oid oid, stxrelid oid, stxname name, stxnamespace oid, stxowner oid, stxstattarget int4,
 		stxkeys int2vector, stxkind char[], stxexprs pg_node_tree`), nil)
@@ -32,8 +29,6 @@ var (
 		oid oid, lomowner oid, lomacl aclitem[]`), nil)
 	_ = registerView("pg_catalog", "pg_user_mappings", 12327, spec(`
 		umid oid, srvid oid, srvname name, umuser oid, usename name, umoptions text[]`), nil)
-	_ = register("pg_catalog", "pg_foreign_table", 3118, spec(`
-		ftrelid oid, ftserver oid, ftoptions text[]`), nil)
 	_ = register("pg_catalog", "pg_partitioned_table", 3350, spec(`
 		partrelid oid, partstrat char, partnatts int2, partdefid oid, partattrs int2vector,
 		partclass oidvector, partcollation oidvector, partexprs pg_node_tree`), nil)
@@ -44,9 +39,6 @@ var (
 		schemaname name, sequencename name, sequenceowner name, data_type regtype,
 		start_value int8, min_value int8, max_value int8, increment_by int8, cycle bool,
 		cache_size int8, last_value int8`), nil)
-	_ = register("pg_catalog", "pg_depend", 2608, spec(`
-		classid oid, objid oid, objsubid int4, refclassid oid, refobjid oid, refobjsubid int4,
-		deptype char`), nil)
 	_ = register("pg_catalog", "pg_event_trigger", 3466, spec(`
 		oid oid, evtname name, evtevent name, evtowner oid, evtfoid oid, evtenabled char,
 		evttags text[]`), nil)
@@ -74,9 +66,6 @@ var (
 		aggmfinalextra bool, aggfinalmodify char, aggmfinalmodify char, aggsortop oid,
 		aggtranstype oid, aggtransspace int4, aggmtranstype oid, aggmtransspace int4,
 		agginitval text, aggminitval text`), nil)
-	_ = register("pg_catalog", "pg_foreign_server", 1417, spec(`
-		oid oid, srvname name, srvowner oid, srvfdw oid, srvtype text, srvversion text,
-		srvacl aclitem[], srvoptions text[]`), nil)
 	_ = register("pg_catalog", "pg_foreign_data_wrapper", 2328, spec(`
 		oid oid, fdwname name, fdwowner oid, fdwhandler oid, fdwvalidator oid, fdwacl aclitem[],
 		fdwoptions text[]`), nil)
@@ -129,7 +118,4 @@ var (
 		stavalues5 anyarray`), nil)
 	_ = register("pg_catalog", "pg_transform", 3576, spec(`
 		oid oid, trftype oid, trflang oid, trffromsql regproc, trftosql regproc`), nil)
-	_ = registerView("pg_catalog", "pg_matviews", 12038, spec(`
-		schemaname name, matviewname name, matviewowner name, tablespace name, hasindexes bool,
-		ispopulated bool, definition text`), nil)
 )

@@ -71,7 +71,7 @@ var _ = registerView("pg_catalog", "pg_views", 12028, spec(`
 		return nil
 	})
 
-// pg_stat_user_tables has one row per user table; eddy keeps no access statistics, so the
+// pg_stat_user_tables has one row per user table and materialized view; eddy keeps no access statistics, so the
 // counters are zero and the times NULL.
 var _ = registerView("pg_catalog", "pg_stat_user_tables", 12161, spec(`
 	relid oid, schemaname name, relname name, seq_scan int8, seq_tup_read int8, idx_scan int8,
@@ -83,6 +83,9 @@ var _ = registerView("pg_catalog", "pg_stat_user_tables", 12161, spec(`
 	func(b *builder, cat *storage.Catalog, _ *Env) error {
 		for _, t := range cat.Tables {
 			r := userRelation(cat, t)
+			if r.kind != 'r' && r.kind != 'm' {
+				continue // PostgreSQL counts tables and materialized views, not views
+			}
 			x := row{"relid": r.oid, "schemaname": r.nspName, "relname": r.name}
 			for _, c := range []string{"seq_scan", "seq_tup_read", "n_tup_ins", "n_tup_upd",
 				"n_tup_del", "n_tup_hot_upd", "n_live_tup", "n_dead_tup", "n_mod_since_analyze",

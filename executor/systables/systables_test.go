@@ -69,8 +69,14 @@ func TestRowsMatchColumns(t *testing.T) {
 		{"nil", nil, nil},
 		{"empty", &storage.Catalog{}, &Env{}},
 		{"populated", testCatalog(), testEnv},
+		{"streams", StreamTestCatalog(), testEnv},
+		{"streams with foreign tables", StreamTestCatalog(), testEnv},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			if tc.name == "streams with foreign tables" {
+				defer func(k byte) { sourceRelKind = k }(sourceRelKind)
+				sourceRelKind = 'f'
+			}
 			mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
 			defer mem.AssertSize(t, 0)
 			for _, vt := range All() {

@@ -1,0 +1,896 @@
+// Package views keeps materialized views up to date inside the apply path. The Maintainer is
+// the store's Deriver: for every applied command it pushes the rows the command changed
+// through the dataflows of the views that read them (in view ID order, so a view over a view
+// sees its input's changes first), stages the views' row changes and their operators' state in
+// the command's own Pebble batch, advances sources' offsets and backfills new views chunk by
+// chunk. Everything it does is a function of the command and the stored state (keeps S2).
+package views
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/cockroachdb/pebble"
+
+	"github.com/eddydb/eddy/executor"
+	"github.com/eddydb/eddy/executor/fn"
+	"github.com/eddydb/eddy/executor/stream"
+	"github.com/eddydb/eddy/sql/pgerror"
+	"github.com/eddydb/eddy/sql/types"
+	"github.com/eddydb/eddy/storage"
+)
+
+// Source is an opened deterministic connector: rows [from, to) of its stream, as a record of
+// the source's declared columns.
+type Source interface {
+	Read(mem memory.Allocator, from, to int64) (arrow.Record, error)
+}
+
+// SourceOpener opens the connector of a source or connector-fed table.
+type SourceOpener func(t *storage.TableDesc) (Source, error)
+
+// Options configure a Maintainer.
+type Options struct {
+	// OpenSource opens connectors; nil refuses every source.
+	OpenSource SourceOpener
+	// StateCacheEntries bounds each operator state's in-memory cache (0: the default).
+	StateCacheEntries int
+	// CreateChunkRows is how many rows a new view backfills within its CREATE command (the rest
+	// is left to Backfill commands).
+	CreateChunkRows int
+	Log             *slog.Logger
+}
+
+// Key prefixes the maintainer owns (beside stream's operator state, 's').
+const (
+	jobPrefix    byte = 'j' // 'j' + view ID: backfill progress of a view still backfilling
+	offsetPrefix byte = 'o' // 'o' + relation ID: next offset of a connector
+)
+
+func idKey(prefix byte, id uint32) []byte {
+	return binary.BigEndian.AppendUint32([]byte{prefix}, id)
+}
+
+// Backfill is a view's initial load: its inputs are read in DependsOn order, each in key order
+// (offset order for a source). Stage is the input being read and Cursor the key of the last
+// row read from it; rows of earlier inputs, and of this one up to Cursor, are "seen", and only
+// changes to seen rows reach the view — the rest it will read later. The view equals its query
+// over the seen rows at every step, and over everything once the last input is read.
+type Backfill struct {
+	Stage  int
+	Cursor []byte `json:",omitempty"`
+	Done   int64
+	Total  int64
+}
+
+// JobStatus describes a backfill for SHOW JOBS.
+type JobStatus struct {
+	View       uint32
+	Name       string
+	Done       int64
+	Total      int64
+	StartIndex uint64
+}
+
+// SourceStatus is a connector's position, for SHOW SOURCES and the source readers.
+type SourceStatus struct {
+	ID   uint32
+	Next int64
+}
+
+type running struct {
+	desc     *storage.TableDesc
+	df       *stream.Dataflow
+	flushers []stream.StateFlusher
+	coder    *storage.ViewRowCoder
+	ts       []types.T
+	ec       *executor.ExecContext // the view's own: its captured settings, the command's time
+	backfill *Backfill             // nil once complete
+	dirtyJob bool
+	start    uint64
+}
+
+// Maintainer is the storage.Deriver that maintains views. One goroutine (the apply loop)
+// drives it; Jobs and Offsets may be called from any goroutine.
+type Maintainer struct {
+	opts Options
+	log  *slog.Logger
+
+	// Apply-goroutine state.
+	views   map[uint32]*running
+	sources map[uint32]Source
+	offsets map[uint32]int64 // next offset per connector
+	dirtyOf map[uint32]bool
+	ones    []int64
+	negs    []int64
+
+	mu     sync.Mutex
+	jobs   map[uint32]JobStatus
+	pubOff map[uint32]int64
+	notify chan struct{}
+}
+
+// New returns a Maintainer; install it with Store.SetDeriver before the first Apply.
+func New(opts Options) *Maintainer {
+	if opts.CreateChunkRows <= 0 {
+		opts.CreateChunkRows = 4096
+	}
+	log := opts.Log
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Maintainer{opts: opts, log: log, jobs: map[uint32]JobStatus{}, pubOff: map[uint32]int64{},
+		notify: make(chan struct{})}
+}
+
+var _ storage.Deriver = (*Maintainer)(nil)
+
+// Reset implements storage.Deriver.
+func (m *Maintainer) Reset(db pebble.Reader, cat *storage.Catalog) error { return m.rebuild(db, cat) }
+
+// Jobs returns the backfills in progress, by view ID.
+func (m *Maintainer) Jobs() []JobStatus {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := make([]JobStatus, 0, len(m.jobs))
+	for _, j := range m.jobs {
+		out = append(out, j)
+	}
+	slices.SortFunc(out, func(a, b JobStatus) int { return int(a.View) - int(b.View) })
+	return out
+}
+
+// Job returns the backfill status of view id, and false when it is not backfilling.
+func (m *Maintainer) Job(id uint32) (JobStatus, bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	j, ok := m.jobs[id]
+	return j, ok
+}
+
+// Offset returns the next offset of connector-fed relation id, and false if it has none.
+func (m *Maintainer) Offset(id uint32) (int64, bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	n, ok := m.pubOff[id]
+	return n, ok
+}
+
+// Changed returns a channel closed at the next published change of jobs or offsets.
+func (m *Maintainer) Changed() <-chan struct{} {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.notify
+}
+
+// publish copies the apply goroutine's job and offset state for readers.
+func (m *Maintainer) publish() {
+	jobs := make(map[uint32]JobStatus, len(m.views))
+	for id, r := range m.views {
+		if r.backfill != nil {
+			jobs[id] = JobStatus{View: id, Name: r.desc.Name, Done: r.backfill.Done, Total: r.backfill.Total, StartIndex: r.start}
+		}
+	}
+	off := make(map[uint32]int64, len(m.offsets))
+	for id, n := range m.offsets {
+		off[id] = n
+	}
+	m.mu.Lock()
+	m.jobs, m.pubOff = jobs, off
+	close(m.notify)
+	m.notify = make(chan struct{})
+	m.mu.Unlock()
+}
+
+// rebuild drops every running dataflow and builds them again over db for catalog cat.
+func (m *Maintainer) rebuild(db pebble.Reader, cat *storage.Catalog) error {
+	m.views, m.sources, m.offsets = map[uint32]*running{}, map[uint32]Source{}, map[uint32]int64{}
+	m.dirtyOf = map[uint32]bool{}
+	for _, t := range cat.Tables {
+		if t.Connector != nil {
+			n, err := readOffset(db, t.ID)
+			if err != nil {
+				return err
+			}
+			m.offsets[t.ID] = n
+		}
+		if t.Kind != storage.KindMaterializedView {
+			continue
+		}
+		r, init, err := m.start(db, t)
+		if err != nil {
+			return fmt.Errorf("views: reopen %q: %w", t.Name, err)
+		}
+		stream.ReleaseAll(init) // the stored view already holds what Init would emit
+		if r.backfill, err = readBackfill(db, t.ID); err != nil {
+			return err
+		}
+		m.views[t.ID] = r
+	}
+	m.publish()
+	return nil
+}
+
+// start builds the dataflow of view t with its state in db.
+func (m *Maintainer) start(db pebble.Reader, t *storage.TableDesc) (*running, []stream.ChangeBatch, error) {
+	g, err := stream.DecodeGraph(t.View.Plan)
+	if err != nil {
+		return nil, nil, err
+	}
+	fc, err := formatContext(t.View.Settings)
+	if err != nil {
+		return nil, nil, err
+	}
+	r := &running{desc: t, coder: storage.NewViewRowCoder(t),
+		ec: &executor.ExecContext{Mem: memory.DefaultAllocator, Fn: &fn.Context{Format: fc}}}
+	for _, c := range t.Columns {
+		r.ts = append(r.ts, c.Type)
+	}
+	opts := stream.PebbleStateOptions{CacheEntries: m.opts.StateCacheEntries}
+	attach := func(id int, op stream.Operator) error {
+		fs, err := stream.AttachPebbleState(op, db, t.ID, uint32(id), opts)
+		r.flushers = append(r.flushers, fs...)
+		return err
+	}
+	df, init, err := stream.BuildWith(context.Background(), g, r.ec, attach)
+	if err != nil {
+		return nil, nil, err
+	}
+	r.df = df
+	return r, init, nil
+}
+
+// Expand implements storage.Deriver: an Ingest into a connector-fed table becomes the rows
+// the connector generates for the range.
+func (m *Maintainer) Expand(db pebble.Reader, cat *storage.Catalog, cmd *storage.StreamCmd) (*storage.Write, error) {
+	in := cmd.Ingest
+	if in == nil {
+		return nil, nil
+	}
+	t := cat.TableByID(in.Source)
+	if t == nil || t.Connector == nil {
+		return nil, pgerror.Newf(pgerror.UndefinedTable, "source with OID %d does not exist", in.Source)
+	}
+	if err := m.checkIngest(t, in); err != nil {
+		return nil, err
+	}
+	if t.Kind != storage.KindTable {
+		return nil, nil
+	}
+	rec, err := m.read(t, in.From, in.To)
+	if err != nil {
+		return nil, err
+	}
+	defer rec.Release()
+	full, err := withRowIDs(t, rec, in.From)
+	if err != nil {
+		return nil, err
+	}
+	return &storage.Write{Tables: []storage.TableWrite{{TableID: t.ID, TableVersion: t.Version, Inserts: full}}}, nil
+}
+
+func (m *Maintainer) checkIngest(t *storage.TableDesc, in *storage.Ingest) error {
+	next := m.offsets[t.ID]
+	if in.From != next || in.To < in.From {
+		return pgerror.Newf(pgerror.SerializationFailure,
+			"could not serialize access: %s %q is at offset %d, not %d", t.Kind, t.Name, next, in.From)
+	}
+	return nil
+}
+
+// read regenerates rows [from, to) of connector-fed relation t.
+func (m *Maintainer) read(t *storage.TableDesc, from, to int64) (arrow.Record, error) {
+	src, ok := m.sources[t.ID]
+	if !ok {
+		if m.opts.OpenSource == nil {
+			return nil, pgerror.Newf(pgerror.FeatureNotSupported, "connector %q is not available", t.Connector.Name)
+		}
+		var err error
+		if src, err = m.opts.OpenSource(t); err != nil {
+			return nil, err
+		}
+		m.sources[t.ID] = src
+	}
+	return src.Read(memory.DefaultAllocator, from, to)
+}
+
+// withRowIDs widens a connector's record (the table's visible columns) to the table's full
+// rows: the hidden row id of a row at offset k is -(k+1), a range INSERTs never use.
+func withRowIDs(t *storage.TableDesc, rec arrow.Record, from int64) (arrow.Record, error) {
+	if int(rec.NumCols()) == len(t.Columns) {
+		rec.Retain()
+		return rec, nil
+	}
+	if !t.HasHiddenKey() || int(rec.NumCols()) != len(t.Columns)-1 {
+		return nil, pgerror.Newf(pgerror.Internal, "connector of %q gives %d columns for %d", t.Name, rec.NumCols(), len(t.Columns))
+	}
+	b := array.NewInt64Builder(memory.DefaultAllocator)
+	defer b.Release()
+	for i := range rec.NumRows() {
+		b.Append(-(from + i + 1))
+	}
+	ids := b.NewArray()
+	defer ids.Release()
+	cols := make([]arrow.Array, 0, len(t.Columns))
+	names := make([]string, 0, len(t.Columns))
+	ts := make([]types.T, 0, len(t.Columns))
+	j := 0
+	for _, c := range t.Columns {
+		names, ts = append(names, c.Name), append(ts, c.Type)
+		if c.Hidden {
+			cols = append(cols, ids)
+			continue
+		}
+		cols = append(cols, rec.Column(j))
+		j++
+	}
+	return array.NewRecord(types.Schema(names, ts), cols, rec.NumRows()), nil
+}
+
+// changeSet collects, per relation, the changes of one command as full rows of the relation.
+type changeSet map[uint32][]stream.ChangeBatch
+
+func (cs changeSet) add(id uint32, b stream.ChangeBatch) { cs[id] = append(cs[id], b) }
+
+func (cs changeSet) release() {
+	for _, bs := range cs {
+		stream.ReleaseAll(bs)
+	}
+}
+
+// weights returns a read-only slice of n copies of w (+1 or -1).
+func (m *Maintainer) weights(n int, w int64) []int64 {
+	p := &m.ones
+	if w < 0 {
+		p = &m.negs
+	}
+	for len(*p) < n {
+		*p = append(*p, w)
+	}
+	return (*p)[:n]
+}
+
+// Derive implements storage.Deriver.
+func (m *Maintainer) Derive(d *storage.Derivation) (err error) {
+	for _, r := range m.views {
+		r.ec.Fn.Now = d.Cmd.Time
+	}
+	cs := changeSet{}
+	defer cs.release()
+	pending := map[uint32][]stream.ChangeBatch{} // view ID -> its output changes
+	defer func() {
+		for _, bs := range pending {
+			stream.ReleaseAll(bs)
+		}
+	}()
+	if d.Cmd.DDL != nil {
+		if err := m.catalogChanged(d, pending); err != nil {
+			return err
+		}
+	}
+	for _, tw := range d.Writes {
+		if tw.Deletes != nil && tw.Deletes.NumRows() > 0 {
+			tw.Deletes.Retain()
+			cs.add(tw.TableID, stream.ChangeBatch{Rec: tw.Deletes, W: m.weights(int(tw.Deletes.NumRows()), -1)})
+		}
+		if tw.Inserts != nil && tw.Inserts.NumRows() > 0 {
+			tw.Inserts.Retain()
+			cs.add(tw.TableID, stream.ChangeBatch{Rec: tw.Inserts, W: m.weights(int(tw.Inserts.NumRows()), 1)})
+		}
+	}
+	for _, id := range d.Truncated {
+		if err := m.truncated(d, id, cs); err != nil {
+			return err
+		}
+	}
+	var backfill *storage.Backfill
+	if sc := d.Cmd.Stream; sc != nil {
+		switch {
+		case sc.Ingest != nil:
+			if err := m.ingest(d, sc.Ingest, cs); err != nil {
+				return err
+			}
+		case sc.Backfill != nil:
+			backfill = sc.Backfill
+			if r := m.views[backfill.View]; r == nil || r.backfill == nil {
+				return pgerror.Newf(pgerror.ObjectNotInPrerequisiteState,
+					"materialized view with OID %d is not backfilling", backfill.View)
+			}
+		}
+	}
+	ids := make([]uint32, 0, len(m.views))
+	for id := range m.views {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	ctx := context.Background()
+	for _, id := range ids {
+		r := m.views[id]
+		if err := m.propagate(ctx, d, r, cs, pending); err != nil {
+			return err
+		}
+		if backfill != nil && backfill.View == id {
+			if err := m.backfillStep(ctx, d, r, int(backfill.Rows), cs, pending); err != nil {
+				return err
+			}
+		}
+	}
+	if err := m.stage(d, ids, pending); err != nil {
+		return err
+	}
+	m.publish()
+	return nil
+}
+
+// propagate pushes the changes of the relations r reads (the part its backfill has seen)
+// through r's dataflow, adding r's output to cs (for views over r) and to pending.
+func (m *Maintainer) propagate(ctx context.Context, d *storage.Derivation, r *running, cs changeSet, pending map[uint32][]stream.ChangeBatch) error {
+	v := r.desc.View
+	for i, dep := range v.DependsOn {
+		bs := cs[dep]
+		if len(bs) == 0 {
+			continue
+		}
+		if r.backfill != nil && i > r.backfill.Stage {
+			continue // not read yet: the backfill will see these rows as they are then
+		}
+		t := d.New.TableByID(dep)
+		if t == nil {
+			t = d.Old.TableByID(dep)
+		}
+		if t == nil {
+			return pgerror.Newf(pgerror.Internal, "view %q reads a dropped relation %d", r.desc.Name, dep)
+		}
+		for _, b := range bs {
+			if r.backfill != nil && i == r.backfill.Stage {
+				var err error
+				if b, err = seenPart(t, b, r.backfill.Cursor); err != nil {
+					return err
+				}
+			} else {
+				b.Rec.Retain()
+			}
+			in, err := project(t, v.Inputs[i], b)
+			b.Release()
+			if err != nil {
+				return err
+			}
+			if in.Len() == 0 {
+				in.Release()
+				continue
+			}
+			out, err := r.df.Push(ctx, dep, in)
+			in.Release()
+			if err != nil {
+				return viewError(r.desc, err)
+			}
+			m.emit(r, out, cs, pending)
+		}
+	}
+	return nil
+}
+
+// emit records a view's output changes: for views over it and for its stored rows.
+func (m *Maintainer) emit(r *running, out []stream.ChangeBatch, cs changeSet, pending map[uint32][]stream.ChangeBatch) {
+	for _, b := range out {
+		if b.Len() == 0 {
+			b.Release()
+			continue
+		}
+		b.Rec.Retain()
+		cs.add(r.desc.ID, b)
+		pending[r.desc.ID] = append(pending[r.desc.ID], b)
+	}
+}
+
+// viewError attributes an error raised while maintaining a view to the view; a SQL error
+// (division by zero in the view's query, say) keeps its code and rejects the command.
+func viewError(t *storage.TableDesc, err error) error {
+	if pe := pgerror.As(err); pe != nil {
+		out := *pe
+		out.Message = pe.Message
+		if out.Detail == "" {
+			out.Detail = fmt.Sprintf("while maintaining materialized view %q", t.Name)
+		}
+		return &out
+	}
+	return pgerror.Newf(pgerror.Internal, "maintaining materialized view %q: %v", t.Name, err)
+}
+
+// seenPart returns the rows of b whose keys are at or before cursor (b's weights kept).
+func seenPart(t *storage.TableDesc, b stream.ChangeBatch, cursor []byte) (stream.ChangeBatch, error) {
+	if cursor == nil {
+		return stream.ChangeBatch{}, nil
+	}
+	keyer := storage.NewRowKeyer(t)
+	var keep []int
+	var key []byte
+	for i := range b.Len() {
+		var err error
+		if t.Kind == storage.KindSource {
+			// A source's rows are keyed by offset; ingests always lie beyond a backfill's cursor.
+			continue
+		}
+		if key, err = keyer.Key(key[:0], b.Rec, i); err != nil {
+			return stream.ChangeBatch{}, pgerror.Wrap(err, pgerror.Internal, err.Error())
+		}
+		if bytes.Compare(key, cursor) <= 0 {
+			keep = append(keep, i)
+		}
+	}
+	return takeRows(b, keep), nil
+}
+
+// takeRows returns the rows keep of b, as a new batch.
+func takeRows(b stream.ChangeBatch, keep []int) stream.ChangeBatch {
+	if len(keep) == 0 {
+		return stream.ChangeBatch{}
+	}
+	if len(keep) == b.Len() {
+		b.Rec.Retain()
+		return b
+	}
+	w := make([]int64, len(keep))
+	for j, i := range keep {
+		w[j] = b.W[i]
+	}
+	return stream.ChangeBatch{Rec: executor.TakeRecord(memory.DefaultAllocator, b.Rec, keep), W: w}
+}
+
+// project narrows full rows of t to the columns the view's source receives (by column ID).
+func project(t *storage.TableDesc, inputs []uint32, b stream.ChangeBatch) (stream.ChangeBatch, error) {
+	if b.Len() == 0 {
+		return stream.ChangeBatch{}, nil
+	}
+	cols := make([]arrow.Array, len(inputs))
+	names := make([]string, len(inputs))
+	ts := make([]types.T, len(inputs))
+	for j, cid := range inputs {
+		ord := slices.IndexFunc(t.Columns, func(c *storage.ColumnDesc) bool { return c.ID == cid })
+		if ord < 0 || ord >= int(b.Rec.NumCols()) {
+			return stream.ChangeBatch{}, pgerror.Newf(pgerror.Internal, "column %d of %q is gone", cid, t.Name)
+		}
+		cols[j], names[j], ts[j] = b.Rec.Column(ord), t.Columns[ord].Name, t.Columns[ord].Type
+	}
+	return stream.ChangeBatch{Rec: array.NewRecord(types.Schema(names, ts), cols, b.Rec.NumRows()), W: b.W}, nil
+}
+
+// catalogChanged starts new views and connectors and retires dropped ones.
+func (m *Maintainer) catalogChanged(d *storage.Derivation, pending map[uint32][]stream.ChangeBatch) error {
+	for _, t := range d.Old.Tables {
+		if d.New.TableByID(t.ID) != nil {
+			continue
+		}
+		delete(m.views, t.ID)
+		delete(m.sources, t.ID)
+		delete(m.offsets, t.ID)
+		for _, p := range [][]byte{idKey('s', t.ID), idKey(jobPrefix, t.ID), idKey(offsetPrefix, t.ID)} {
+			if err := d.Batch.DeleteRange(p, prefixEnd(p), nil); err != nil {
+				return fmt.Errorf("views: clear state of %d: %w", t.ID, err)
+			}
+		}
+	}
+	for _, t := range d.New.Tables {
+		if d.Old.TableByID(t.ID) != nil {
+			continue
+		}
+		if t.Connector != nil {
+			m.offsets[t.ID] = 0
+			m.dirtyOf[t.ID] = true
+		}
+		if t.Kind != storage.KindMaterializedView {
+			continue
+		}
+		r, init, err := m.start(d.DB, t)
+		if err != nil {
+			if pe := pgerror.As(err); pe != nil {
+				return pe
+			}
+			return pgerror.Newf(pgerror.Internal, "start materialized view %q: %v", t.Name, err)
+		}
+		r.start = d.Index
+		r.backfill = &Backfill{}
+		for _, dep := range t.View.DependsOn {
+			if r.backfill.Total, err = m.addTotal(d, d.New.TableByID(dep), r.backfill.Total); err != nil {
+				return err
+			}
+		}
+		r.dirtyJob = true
+		m.views[t.ID] = r
+		cs := changeSet{}
+		m.emit(r, init, cs, pending)
+		err = m.backfillStep(context.Background(), d, r, m.opts.CreateChunkRows, cs, pending)
+		cs.release()
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// addTotal adds the number of rows relation t holds (a source: events so far) to n.
+func (m *Maintainer) addTotal(d *storage.Derivation, t *storage.TableDesc, n int64) (int64, error) {
+	if t.Kind == storage.KindSource {
+		return n + m.offsets[t.ID], nil
+	}
+	c, err := storage.CountRows(d.DB, t)
+	return n + c, err
+}
+
+// formatContext is the evaluation format of a view's captured settings.
+func formatContext(settings [][2]string) (*types.FormatContext, error) {
+	fc := types.DefaultFormatContext
+	for _, kv := range settings {
+		switch kv[0] {
+		case "timezone":
+			loc, err := time.LoadLocation(kv[1])
+			if err != nil {
+				return nil, pgerror.Newf(pgerror.InvalidParameterValue, "time zone %q not recognized", kv[1])
+			}
+			fc.Location = loc
+		case "datestyle":
+			fc.DateStyle = kv[1]
+		case "intervalstyle":
+			fc.IntervalStyle = kv[1]
+		}
+	}
+	return &fc, nil
+}
+
+// backfillStep reads up to n more rows of r's inputs and pushes them through r.
+func (m *Maintainer) backfillStep(ctx context.Context, d *storage.Derivation, r *running, n int,
+	cs changeSet, pending map[uint32][]stream.ChangeBatch) error {
+	bf := r.backfill
+	v := r.desc.View
+	for n > 0 && bf != nil && bf.Stage < len(v.DependsOn) {
+		dep := v.DependsOn[bf.Stage]
+		t := d.New.TableByID(dep)
+		var rec arrow.Record
+		var last []byte
+		var done bool
+		var err error
+		if t.Kind == storage.KindSource {
+			rec, last, done, err = m.sourceChunk(t, bf.Cursor, n)
+		} else {
+			rec, last, done, err = storage.ScanAfter(d.DB, t, bf.Cursor, n)
+		}
+		if err != nil {
+			return err
+		}
+		if rec != nil {
+			rows := int(rec.NumRows())
+			b := stream.ChangeBatch{Rec: rec, W: m.weights(rows, 1)}
+			in, err := project(t, v.Inputs[bf.Stage], b)
+			rec.Release()
+			if err != nil {
+				return err
+			}
+			out, err := r.df.Push(ctx, dep, in)
+			in.Release()
+			if err != nil {
+				return viewError(r.desc, err)
+			}
+			m.emit(r, out, cs, pending)
+			bf.Done += int64(rows)
+			n -= max(rows, 1)
+		}
+		bf.Cursor = last
+		if done {
+			bf.Stage++
+			bf.Cursor = nil
+		}
+		r.dirtyJob = true
+		if rec == nil && !done {
+			break
+		}
+	}
+	if bf != nil && bf.Stage >= len(v.DependsOn) {
+		r.backfill = nil
+		r.dirtyJob = true
+	}
+	return nil
+}
+
+// sourceChunk regenerates up to n of a source's past rows after cursor (an 8-byte offset).
+func (m *Maintainer) sourceChunk(t *storage.TableDesc, cursor []byte, n int) (arrow.Record, []byte, bool, error) {
+	var from int64
+	if cursor != nil {
+		from = int64(binary.BigEndian.Uint64(cursor)) + 1
+	}
+	end := m.offsets[t.ID]
+	to := min(end, from+int64(n))
+	if from >= to {
+		return nil, nil, true, nil
+	}
+	rec, err := m.read(t, from, to)
+	if err != nil {
+		return nil, nil, false, err
+	}
+	last := binary.BigEndian.AppendUint64(nil, uint64(to-1))
+	if rec.NumRows() == 0 {
+		rec.Release()
+		rec = nil
+	}
+	return rec, last, to >= end, nil
+}
+
+// truncated turns a TRUNCATE of table id into deletions of all its rows.
+func (m *Maintainer) truncated(d *storage.Derivation, id uint32, cs changeSet) error {
+	if len(d.New.Dependents(id)) == 0 {
+		return nil
+	}
+	t := d.Old.TableByID(id)
+	var after []byte
+	for {
+		rec, last, done, err := storage.ScanAfter(d.DB, t, after, 65536)
+		if err != nil {
+			return err
+		}
+		if rec != nil {
+			cs.add(id, stream.ChangeBatch{Rec: rec, W: m.weights(int(rec.NumRows()), -1)})
+		}
+		if done {
+			return nil
+		}
+		after = last
+	}
+}
+
+// ingest advances a connector's offset; a source's rows (a table's were written by Expand)
+// become changes for the views over it.
+func (m *Maintainer) ingest(d *storage.Derivation, in *storage.Ingest, cs changeSet) error {
+	t := d.New.TableByID(in.Source)
+	if t == nil || t.Connector == nil {
+		return pgerror.Newf(pgerror.UndefinedTable, "source with OID %d does not exist", in.Source)
+	}
+	if t.Kind == storage.KindSource {
+		if err := m.checkIngest(t, in); err != nil {
+			return err
+		}
+		if len(d.New.Dependents(t.ID)) > 0 && in.To > in.From {
+			rec, err := m.read(t, in.From, in.To)
+			if err != nil {
+				return err
+			}
+			if rec.NumRows() == 0 {
+				rec.Release()
+			} else {
+				cs.add(t.ID, stream.ChangeBatch{Rec: rec, W: m.weights(int(rec.NumRows()), 1)})
+			}
+		}
+	}
+	m.offsets[t.ID] = in.To
+	m.dirtyOf[t.ID] = true
+	return nil
+}
+
+// stage writes the views' row changes, their operators' dirty state, backfill progress and
+// offsets into the command's batch.
+func (m *Maintainer) stage(d *storage.Derivation, ids []uint32, pending map[uint32][]stream.ChangeBatch) error {
+	for _, id := range ids {
+		r := m.views[id]
+		if bs := pending[id]; len(bs) > 0 {
+			delta := map[string]int64{}
+			var key []byte
+			for _, b := range bs {
+				for i := range b.Len() {
+					key = r.coder.Key(key[:0], b.Rec, i)
+					delta[string(key)] += b.W[i]
+				}
+			}
+			keys := make([]string, 0, len(delta))
+			for k := range delta {
+				keys = append(keys, k)
+			}
+			slices.Sort(keys)
+			for _, k := range keys {
+				if err := storage.AddViewCount(d.DB, d.Batch, []byte(k), delta[k]); err != nil {
+					if pe := pgerror.As(err); pe != nil {
+						return viewError(r.desc, pe)
+					}
+					return err
+				}
+			}
+		}
+		for _, f := range r.flushers {
+			if err := f.Err(); err != nil {
+				return fmt.Errorf("views: state of %q: %w", r.desc.Name, err)
+			}
+			if err := f.Flush(d.Batch); err != nil {
+				return fmt.Errorf("views: flush state of %q: %w", r.desc.Name, err)
+			}
+		}
+		if r.dirtyJob {
+			r.dirtyJob = false
+			if err := writeBackfill(d.Batch, id, r.backfill); err != nil {
+				return err
+			}
+		}
+	}
+	ofs := make([]uint32, 0, len(m.dirtyOf))
+	for id := range m.dirtyOf {
+		ofs = append(ofs, id)
+	}
+	slices.Sort(ofs)
+	for _, id := range ofs {
+		if _, live := m.offsets[id]; !live {
+			continue
+		}
+		if err := d.Batch.Set(idKey(offsetPrefix, id), binary.AppendVarint(nil, m.offsets[id]), nil); err != nil {
+			return fmt.Errorf("views: stage offset: %w", err)
+		}
+	}
+	clear(m.dirtyOf)
+	return nil
+}
+
+func writeBackfill(b *pebble.Batch, id uint32, bf *Backfill) error {
+	if bf == nil {
+		if err := b.Delete(idKey(jobPrefix, id), nil); err != nil {
+			return fmt.Errorf("views: stage backfill: %w", err)
+		}
+		return nil
+	}
+	js, err := json.Marshal(bf)
+	if err != nil {
+		return fmt.Errorf("views: encode backfill: %w", err)
+	}
+	if err := b.Set(idKey(jobPrefix, id), js, nil); err != nil {
+		return fmt.Errorf("views: stage backfill: %w", err)
+	}
+	return nil
+}
+
+func readBackfill(db pebble.Reader, id uint32) (*Backfill, error) {
+	v, closer, err := db.Get(idKey(jobPrefix, id))
+	if err == pebble.ErrNotFound {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("views: read backfill: %w", err)
+	}
+	defer closer.Close()
+	bf := &Backfill{}
+	if err := json.Unmarshal(v, bf); err != nil {
+		return nil, fmt.Errorf("views: decode backfill of %d: %w", id, err)
+	}
+	return bf, nil
+}
+
+func readOffset(db pebble.Reader, id uint32) (int64, error) {
+	v, closer, err := db.Get(idKey(offsetPrefix, id))
+	if err == pebble.ErrNotFound {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("views: read offset: %w", err)
+	}
+	defer closer.Close()
+	n, k := binary.Varint(v)
+	if k <= 0 {
+		return 0, fmt.Errorf("views: corrupt offset of %d", id)
+	}
+	return n, nil
+}
+
+// prefixEnd returns the first key after every key with prefix p.
+func prefixEnd(p []byte) []byte {
+	end := bytes.Clone(p)
+	for i := len(end) - 1; i >= 0; i-- {
+		if end[i] != 0xff {
+			end[i]++
+			return end[:i+1]
+		}
+	}
+	return nil
+}

@@ -1,0 +1,191 @@
+package server
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/eddydb/eddy/connectors"
+	"github.com/eddydb/eddy/executor/views"
+	"github.com/eddydb/eddy/sql/pgerror"
+	"github.com/eddydb/eddy/storage"
+)
+
+// openConnector opens the connector of a source or connector-fed table over its visible
+// columns (a table's hidden row id is filled in from the offset by the views package).
+func openConnector(t *storage.TableDesc) (connectors.Source, error) {
+	if t.Connector == nil {
+		return nil, pgerror.Newf(pgerror.Internal, "%s %q has no connector", t.Kind, t.Name)
+	}
+	opts := make(map[string]string, len(t.Connector.Options))
+	for _, kv := range t.Connector.Options {
+		opts[kv[0]] = kv[1]
+	}
+	var cols []connectors.Column
+	for _, c := range t.Columns {
+		if !c.Hidden {
+			cols = append(cols, connectors.Column{Name: c.Name, Type: c.Type})
+		}
+	}
+	return connectors.Open(t.Connector.Name, opts, cols)
+}
+
+// viewsSourceOpener adapts openConnector to the views package.
+func viewsSourceOpener(t *storage.TableDesc) (views.Source, error) { return openConnector(t) }
+
+// Streaming work is driven by the leader: it proposes a Backfill command for every view still
+// loading, and an Ingest command with the next offset range of every connector whose rows
+// someone consumes, at the connector's rate. Followers apply the same commands; the commands
+// carry only positions, never rows.
+const (
+	backfillChunkRows = 16384
+	streamIdle        = 5 * time.Millisecond
+)
+
+// streamDriver is the leader's loop over backfills and source readers.
+type streamDriver struct {
+	e       *Engine
+	log     *slog.Logger
+	readers map[uint32]*sourceReader
+}
+
+// sourceReader paces one connector.
+type sourceReader struct {
+	src     connectors.Source
+	version uint64 // catalog version the source was opened at
+	// pace: offsets handed out since started, at rate per second.
+	started time.Time
+	base    int64
+	failed  time.Time // last failure: back off for a second
+}
+
+// run drives streaming work until ctx ends.
+func (d *streamDriver) run(ctx context.Context) error {
+	for {
+		worked := false
+		if d.e.raft.IsLeader() {
+			worked = d.step(ctx)
+		} else {
+			d.readers = map[uint32]*sourceReader{} // paces restart when leadership comes back
+		}
+		if ctx.Err() != nil {
+			return nil
+		}
+		if !worked {
+			select {
+			case <-ctx.Done():
+				return nil
+			case <-time.After(streamIdle):
+			}
+		}
+	}
+}
+
+// step proposes one round of commands; it reports whether it proposed anything.
+func (d *streamDriver) step(ctx context.Context) bool {
+	worked := false
+	for _, j := range d.e.views.Jobs() {
+		_, err := d.e.propose(ctx, &storage.Command{Stream: &storage.StreamCmd{
+			Backfill: &storage.Backfill{View: j.View, Rows: backfillChunkRows}}})
+		if err != nil && ctx.Err() == nil {
+			d.log.Warn("backfill step failed", "view", j.Name, "err", err)
+			continue
+		}
+		worked = true
+	}
+	cat := d.e.store.Catalog()
+	live := map[uint32]bool{}
+	for _, t := range cat.Tables {
+		if t.Connector == nil || (t.Kind == storage.KindSource && len(cat.Dependents(t.ID)) == 0) {
+			continue // a source nobody reads need not advance
+		}
+		live[t.ID] = true
+		if d.ingest(ctx, cat, t) {
+			worked = true
+		}
+	}
+	for id := range d.readers {
+		if !live[id] {
+			delete(d.readers, id)
+		}
+	}
+	return worked
+}
+
+// ingest proposes the next range of connector t, if its pace allows one now.
+func (d *streamDriver) ingest(ctx context.Context, cat *storage.Catalog, t *storage.TableDesc) bool {
+	next, ok := d.e.views.Offset(t.ID)
+	if !ok {
+		return false
+	}
+	r := d.readers[t.ID]
+	if r == nil || r.version != t.Version {
+		src, err := openConnector(t)
+		if err != nil {
+			d.log.Error("cannot open connector", "relation", t.Name, "err", err)
+			return false
+		}
+		r = &sourceReader{src: src, version: t.Version, started: time.Now(), base: next}
+		d.readers[t.ID] = r
+	}
+	if !r.failed.IsZero() && time.Since(r.failed) < time.Second {
+		return false
+	}
+	to := r.src.ChunkEnd(next)
+	if end, bounded := r.src.End(); bounded {
+		to = min(to, end)
+	}
+	if rate := r.src.RowsPerSecond(); rate > 0 {
+		allowed := r.base + int64(time.Since(r.started).Seconds()*float64(rate))
+		to = min(to, allowed)
+	}
+	if to <= next {
+		return false
+	}
+	_, err := d.e.propose(ctx, &storage.Command{Stream: &storage.StreamCmd{
+		Ingest: &storage.Ingest{Source: t.ID, From: next, To: to}}})
+	if err != nil {
+		if ctx.Err() != nil {
+			return false
+		}
+		if pgerror.GetCode(err) == pgerror.SerializationFailure {
+			return true // the offset moved (a concurrent proposal): read it again
+		}
+		r.failed = time.Now()
+		d.log.Error("ingest failed; retrying in a second", "relation", t.Name, "from", next, "to", to, "err", err)
+		return false
+	}
+	r.failed = time.Time{}
+	return true
+}
+
+// waitBackfill waits until view id has finished its initial load.
+func (e *Engine) waitBackfill(ctx context.Context, id uint32) error {
+	for {
+		ch := e.views.Changed()
+		if _, busy := e.views.Job(id); !busy {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctxError(ctx)
+		case <-ch:
+		}
+	}
+}
+
+// checkConnector opens a new relation's connector once, so bad options fail the CREATE with
+// the connector's error instead of failing every replica's reader later.
+func checkConnector(t *storage.TableDesc) error {
+	if t == nil || t.Connector == nil {
+		return nil
+	}
+	if _, err := openConnector(t); err != nil {
+		if pgerror.As(err) != nil {
+			return err
+		}
+		return fmt.Errorf("open connector: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,278 @@
+package storage
+
+import (
+	"bytes"
+	"encoding/binary"
+	"fmt"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/cockroachdb/pebble"
+	"github.com/eddydb/eddy/sql/pgerror"
+	"github.com/eddydb/eddy/sql/types"
+)
+
+// A Deriver maintains what is derived from base data — materialized views, source offsets and
+// operator state — inside the apply path, so that a command's derived writes land in the same
+// Pebble batch as the command's own writes and its log index (one atomic step; keeps S2).
+// The store calls it from the apply goroutine only. Everything it does must be deterministic:
+// a function of the command and the stored state.
+type Deriver interface {
+	// Expand returns the table rows a stream command writes (a connector-fed table's new rows),
+	// or nil when it writes none. db is the state before the command.
+	Expand(db pebble.Reader, cat *Catalog, cmd *StreamCmd) (*Write, error)
+	// Derive stages the derived effects of the command described by d into d.Batch. A
+	// *pgerror.Error rejects the whole command (nothing of it is written); any other error is
+	// fatal to the replica.
+	Derive(d *Derivation) error
+	// Reset rebuilds all in-memory derived state from what db holds for catalog cat. The store
+	// calls it when the deriver is installed, after a command whose Derive ran was not
+	// committed, and after its contents were replaced (RestoreFrom).
+	Reset(db pebble.Reader, cat *Catalog) error
+}
+
+// Derivation is one applied command as a Deriver sees it.
+type Derivation struct {
+	Index uint64
+	Cmd   *Command
+	// DB is the committed state before the command; Batch holds the command's staged writes.
+	DB    pebble.Reader
+	Batch *pebble.Batch
+	// Old and New are the catalog before and after the command (the same for non-DDL).
+	Old, New *Catalog
+	// Writes are the row changes the command made: full old rows deleted, full new rows
+	// inserted, per table (the command's own, or what Expand returned).
+	Writes []TableWrite
+	// Truncated lists tables whose rows the command deleted wholesale; their old rows are
+	// still readable in DB.
+	Truncated []uint32
+}
+
+// SetDeriver installs d and loads its state; call it before the first Apply.
+func (s *Store) SetDeriver(d Deriver) error {
+	s.deriver = d
+	return s.resetDeriver()
+}
+
+// resetDeriver has the deriver rebuild its state from the committed store.
+func (s *Store) resetDeriver() error {
+	if s.deriver == nil {
+		return nil
+	}
+	db, err := s.currentDB()
+	if err != nil {
+		return err
+	}
+	if err := s.deriver.Reset(db, s.catalog.Load()); err != nil {
+		return fmt.Errorf("storage: reload derived state: %w", err)
+	}
+	return nil
+}
+
+// StreamCmd drives streaming work through the log. Exactly one field is set.
+type StreamCmd struct {
+	// Ingest delivers a deterministic source's rows [From, To): every replica regenerates them.
+	Ingest *Ingest `json:",omitempty"`
+	// Backfill processes the next chunk of a materialized view's initial load.
+	Backfill *Backfill `json:",omitempty"`
+}
+
+// Ingest is "source Source, offsets [From, To)".
+type Ingest struct {
+	Source   uint32
+	From, To int64
+}
+
+// Backfill asks for up to Rows more rows of view View's backfill.
+type Backfill struct {
+	View uint32
+	Rows int64
+}
+
+// ---- materialized view rows ----
+
+// A materialized view is a multiset of rows. Each distinct row is stored once, under the view's
+// table prefix followed by the row's value encoding (exact: it tells 1.0 from 1.00, and NULL
+// from every value), with its multiplicity as the value (uvarint).
+
+// ViewRowKey appends the storage key of row i of rec (all of the view's columns, in order).
+func ViewRowKey(b []byte, t *TableDesc, rec arrow.Record, i int) []byte {
+	return NewViewRowCoder(t).Key(b, rec, i)
+}
+
+// ViewRowCoder encodes view rows of one view, reusing its codec.
+type ViewRowCoder struct {
+	codec  *rowCodec
+	prefix []byte
+	buf    []byte
+}
+
+// NewViewRowCoder returns a coder for rows of t.
+func NewViewRowCoder(t *TableDesc) *ViewRowCoder {
+	return &ViewRowCoder{codec: newRowCodec(t), prefix: tableKeyPrefix(t.ID)}
+}
+
+// Key appends the storage key of row i of rec to b.
+func (c *ViewRowCoder) Key(b []byte, rec arrow.Record, i int) []byte {
+	c.buf = c.codec.encodeValueRow(c.buf, rec, i) // encodeValueRow reuses its argument from 0
+	b = append(b, c.prefix...)
+	return append(b, c.buf...)
+}
+
+// AddViewCount adds delta to the multiplicity stored under key (a ViewRowKey), reading the
+// current one from db, and stages the result in batch. A count below zero means the view's
+// maintenance went wrong; it is reported, not written.
+func AddViewCount(db pebble.Reader, batch *pebble.Batch, key []byte, delta int64) error {
+	if delta == 0 {
+		return nil
+	}
+	var cur int64
+	v, closer, err := db.Get(key)
+	switch {
+	case err == nil:
+		c, n := binary.Uvarint(v)
+		closer.Close()
+		if n <= 0 {
+			return fmt.Errorf("storage: corrupt view row count under %x", key)
+		}
+		cur = int64(c)
+	case err != pebble.ErrNotFound:
+		return fmt.Errorf("storage: read view row: %w", err)
+	}
+	n := cur + delta
+	switch {
+	case n < 0:
+		return pgerror.Newf(pgerror.Internal, "materialized view row count would become %d", n)
+	case n == 0:
+		if err := batch.Delete(key, nil); err != nil {
+			return fmt.Errorf("storage: stage view row: %w", err)
+		}
+	default:
+		if err := batch.Set(key, binary.AppendUvarint(nil, uint64(n)), nil); err != nil {
+			return fmt.Errorf("storage: stage view row: %w", err)
+		}
+	}
+	return nil
+}
+
+// ---- reading base rows for a backfill ----
+
+// RowKeyer computes the storage keys of a relation's rows, for comparing a change against a
+// backfill's position.
+type RowKeyer struct {
+	t    *TableDesc
+	view *ViewRowCoder
+}
+
+// NewRowKeyer returns a keyer for rows of t (full rows, in t.Columns order).
+func NewRowKeyer(t *TableDesc) *RowKeyer {
+	k := &RowKeyer{t: t}
+	if t.Kind == KindMaterializedView {
+		k.view = NewViewRowCoder(t)
+	}
+	return k
+}
+
+// Key appends the key of row i of rec to b.
+func (k *RowKeyer) Key(b []byte, rec arrow.Record, i int) ([]byte, error) {
+	if k.view != nil {
+		return k.view.Key(b, rec, i), nil
+	}
+	return encodeKeyRow(b, k.t, rec, i)
+}
+
+// ScanAfter reads up to limit rows of t (every column, t.Columns order) whose keys sort after
+// after (nil: from the start), from r. A materialized view's row counts as many rows as its
+// multiplicity. It returns the rows, the key of the last row read, and whether the relation
+// has no rows beyond it. The record is nil when there are no rows.
+func ScanAfter(r pebble.Reader, t *TableDesc, after []byte, limit int) (arrow.Record, []byte, bool, error) {
+	start, end := tableKeySpan(t.ID)
+	if after != nil {
+		start = append(bytes.Clone(after), 0)
+	}
+	it, err := r.NewIter(&pebble.IterOptions{LowerBound: start, UpperBound: end})
+	if err != nil {
+		return nil, nil, false, fmt.Errorf("storage: open iterator: %w", err)
+	}
+	defer it.Close()
+	cols := make([]int, len(t.Columns))
+	names := make([]string, len(t.Columns))
+	ts := make([]types.T, len(t.Columns))
+	for i, c := range t.Columns {
+		cols[i], names[i], ts[i] = i, c.Name, c.Type
+	}
+	codec := newRowCodec(t)
+	app := newRowAppender(codec, cols)
+	bs := make([]array.Builder, len(cols))
+	for i := range cols {
+		bs[i] = types.NewBuilder(memory.DefaultAllocator, ts[i])
+	}
+	defer func() {
+		for _, b := range bs {
+			b.Release()
+		}
+	}()
+	app.bs = bs
+	view := t.Kind == KindMaterializedView
+	var last []byte
+	n := 0
+	valid := it.First()
+	for ; valid && n < limit; valid = it.Next() {
+		k, v := it.Key(), it.Value()
+		if view {
+			cnt, m := binary.Uvarint(v)
+			if m <= 0 {
+				return nil, nil, false, fmt.Errorf("storage: corrupt view row count in %q", t.Name)
+			}
+			for range cnt {
+				if err := app.append(k, k[5:]); err != nil {
+					return nil, nil, false, fmt.Errorf("storage: backfill scan of %q: %w", t.Name, err)
+				}
+			}
+			n += int(cnt)
+		} else {
+			if err := app.append(k, v); err != nil {
+				return nil, nil, false, fmt.Errorf("storage: backfill scan of %q: %w", t.Name, err)
+			}
+			n++
+		}
+		last = append(last[:0], k...)
+	}
+	if err := it.Error(); err != nil {
+		return nil, nil, false, fmt.Errorf("storage: backfill scan of %q: %w", t.Name, err)
+	}
+	done := !valid
+	if n == 0 {
+		return nil, nil, true, nil
+	}
+	arrs := make([]arrow.Array, len(bs))
+	for i, b := range bs {
+		arrs[i] = b.NewArray()
+	}
+	rec := array.NewRecord(types.Schema(names, ts), arrs, int64(n))
+	for _, a := range arrs {
+		a.Release()
+	}
+	return rec, last, done, nil
+}
+
+// CountRows counts the rows of t in r (a view's rows with their multiplicity).
+func CountRows(r pebble.Reader, t *TableDesc) (int64, error) {
+	start, end := tableKeySpan(t.ID)
+	it, err := r.NewIter(&pebble.IterOptions{LowerBound: start, UpperBound: end})
+	if err != nil {
+		return 0, fmt.Errorf("storage: open iterator: %w", err)
+	}
+	defer it.Close()
+	var n int64
+	for valid := it.First(); valid; valid = it.Next() {
+		if t.Kind == KindMaterializedView {
+			c, _ := binary.Uvarint(it.Value())
+			n += int64(c)
+		} else {
+			n++
+		}
+	}
+	return n, it.Error()
+}
