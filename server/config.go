@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -23,6 +24,9 @@ type Config struct {
 	RaftListen string
 	// StatementTimeout is the default statement_timeout of new sessions (0 = none).
 	StatementTimeout time.Duration
+	// StateCacheEntries bounds the in-memory cache of each operator state of a materialized
+	// view (entries; 0 = the default); the rest of the state stays in Pebble.
+	StateCacheEntries int
 }
 
 // DefaultConfig returns the embedded defaults `make run` uses.
@@ -50,6 +54,8 @@ func (c *Config) BindFlags(fs *flag.FlagSet) {
 	str(&c.LogLevel, "log-level", "log level: debug, info, warn or error")
 	str(&c.NodeID, "node-id", "this node's Raft id")
 	str(&c.RaftListen, "raft-listen", "address for Raft traffic")
+	fs.IntVar(&c.StateCacheEntries, "state-cache-size", envInt("state-cache-size", c.StateCacheEntries),
+		"entries each view operator keeps cached in memory, 0 for the default (env "+envName("state-cache-size")+")")
 	fs.DurationVar(&c.StatementTimeout, "statement-timeout", envDuration("statement-timeout", c.StatementTimeout),
 		"default statement_timeout for new sessions, 0 for none (env "+envName("statement-timeout")+")")
 }
@@ -61,6 +67,9 @@ func (c *Config) Validate() error {
 	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		return fmt.Errorf("--log-format must be text or json, not %q", c.LogFormat)
+	}
+	if c.StateCacheEntries < 0 {
+		return fmt.Errorf("--state-cache-size must not be negative")
 	}
 	if _, err := parseLevel(c.LogLevel); err != nil {
 		return err
@@ -101,6 +110,15 @@ func envDuration(flagName string, def time.Duration) time.Duration {
 	if v, ok := os.LookupEnv(envName(flagName)); ok {
 		if d, err := time.ParseDuration(v); err == nil {
 			return d
+		}
+	}
+	return def
+}
+
+func envInt(flagName string, def int) int {
+	if v, ok := os.LookupEnv(envName(flagName)); ok {
+		if n, err := strconv.Atoi(v); err == nil {
+			return n
 		}
 	}
 	return def

@@ -64,7 +64,7 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (_ *Node, err error
 	if err != nil {
 		return nil, fmt.Errorf("open state store: %w", err)
 	}
-	n.views = views.New(views.Options{OpenSource: viewsSourceOpener, Log: log.With("component", "views")})
+	n.views = views.New(views.Options{OpenSource: viewsSourceOpener, StateCacheEntries: cfg.StateCacheEntries, Log: log.With("component", "views")})
 	if err := n.store.SetDeriver(n.views); err != nil {
 		return nil, fmt.Errorf("open materialized views: %w", err)
 	}

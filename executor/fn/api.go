@@ -29,6 +29,8 @@ type Context struct {
 	// Setting answers current_setting(name) (name in lower case) for session parameters; nil or
 	// false falls back to what Format and SearchPath say, then to PostgreSQL's defaults.
 	Setting func(name string) (string, bool)
+	// Cancel is closed when the statement is canceled (pg_sleep stops waiting); nil never is.
+	Cancel <-chan struct{}
 	// RelationVisible answers pg_table_is_visible(oid) from the statement's catalog and search
 	// path; nil answers true (the executor, which holds the catalog, sets it).
 	RelationVisible func(oid uint32) bool

@@ -4,6 +4,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -281,4 +282,35 @@ func init() {
 		}
 		return nullArray(ctx, types.T{Family: types.Void}, n), nil
 	}).Volatile = true
+	defFunc("pg_sleep", ts(types.Float8T), types.T{Family: types.Void}, func(ctx *Context, args []arrow.Array, n int) (arrow.Array, error) {
+		for i := 0; i < n; i++ {
+			if args[0].IsNull(i) {
+				continue
+			}
+			if err := sleep(ctx, floatAt(args[0], i)); err != nil {
+				return nil, err
+			}
+		}
+		return nullArray(ctx, types.T{Family: types.Void}, n), nil
+	}).Volatile = true
+}
+
+// sleep waits for secs seconds, or until the statement is canceled.
+func sleep(ctx *Context, secs float64) error {
+	if math.IsNaN(secs) || secs <= 0 {
+		return nil
+	}
+	d := time.Duration(min(secs, 1e9) * float64(time.Second))
+	var cancel <-chan struct{}
+	if ctx != nil {
+		cancel = ctx.Cancel
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-cancel:
+		return pgerror.New(pgerror.QueryCanceled, "canceling statement due to user request")
+	}
 }
