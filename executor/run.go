@@ -67,7 +67,7 @@ func Run(ctx context.Context, root Node, ec *ExecContext) (Iterator, error) {
 	if err != nil {
 		return nil, err
 	}
-	it := &iterator{op: op}
+	it := &iterator{op: op, ec: ec}
 	if d, ok := op.(interface{ rowsAffected() int64 }); ok {
 		it.dml = d
 	}
@@ -76,6 +76,7 @@ func Run(ctx context.Context, root Node, ec *ExecContext) (Iterator, error) {
 
 type iterator struct {
 	op  operator
+	ec  *ExecContext
 	dml interface{ rowsAffected() int64 }
 }
 
@@ -90,6 +91,7 @@ func (it *iterator) Next(ctx context.Context) (rec arrow.Record, err error) {
 			rec, err = nil, pgerror.Newf(pgerror.Internal, "internal error in executor: %v", p)
 		}
 	}()
+	it.ec.fnContext().Cancel = ctx.Done() // functions that wait (pg_sleep) stop with the statement
 	return it.op.Next(ctx)
 }
 

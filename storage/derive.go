@@ -4,12 +4,12 @@ import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
+	"io"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/cockroachdb/pebble"
-	"github.com/eddydb/eddy/sql/pgerror"
 	"github.com/eddydb/eddy/sql/types"
 )
 
@@ -120,40 +120,57 @@ func (c *ViewRowCoder) Key(b []byte, rec arrow.Record, i int) []byte {
 	return append(b, c.buf...)
 }
 
-// AddViewCount adds delta to the multiplicity stored under key (a ViewRowKey), reading the
-// current one from db, and stages the result in batch. A count below zero means the view's
-// maintenance went wrong; it is reported, not written.
-func AddViewCount(db pebble.Reader, batch *pebble.Batch, key []byte, delta int64) error {
+// AddViewCount adds delta to the multiplicity stored under key (a ViewRowKey). It is a blind
+// write — a Pebble merge operand that countMerger sums with what is stored — so maintaining a
+// view never reads its rows; a row whose count sums to zero reads as absent and is dropped by
+// compaction.
+func AddViewCount(batch *pebble.Batch, key []byte, delta int64) error {
 	if delta == 0 {
 		return nil
 	}
-	var cur int64
-	v, closer, err := db.Get(key)
-	switch {
-	case err == nil:
-		c, n := binary.Uvarint(v)
-		closer.Close()
-		if n <= 0 {
-			return fmt.Errorf("storage: corrupt view row count under %x", key)
-		}
-		cur = int64(c)
-	case err != pebble.ErrNotFound:
-		return fmt.Errorf("storage: read view row: %w", err)
-	}
-	n := cur + delta
-	switch {
-	case n < 0:
-		return pgerror.Newf(pgerror.Internal, "materialized view row count would become %d", n)
-	case n == 0:
-		if err := batch.Delete(key, nil); err != nil {
-			return fmt.Errorf("storage: stage view row: %w", err)
-		}
-	default:
-		if err := batch.Set(key, binary.AppendUvarint(nil, uint64(n)), nil); err != nil {
-			return fmt.Errorf("storage: stage view row: %w", err)
-		}
+	if err := batch.Merge(key, binary.AppendVarint(nil, delta), nil); err != nil {
+		return fmt.Errorf("storage: stage view row: %w", err)
 	}
 	return nil
+}
+
+// viewCount decodes a stored multiplicity; ok is false for a corrupt value.
+func viewCount(v []byte) (int64, bool) {
+	n, k := binary.Varint(v)
+	return n, k > 0 && k == len(v)
+}
+
+// countMerger sums signed varint counts: the merge operator of view rows. Its name is recorded
+// in the store's OPTIONS file and must never change.
+var countMerger = &pebble.Merger{
+	Name: "eddy.count.v1",
+	Merge: func(key, value []byte) (pebble.ValueMerger, error) {
+		m := &countMerge{}
+		return m, m.add(value)
+	},
+}
+
+type countMerge struct{ sum int64 }
+
+func (m *countMerge) add(v []byte) error {
+	n, ok := viewCount(v)
+	if !ok {
+		return fmt.Errorf("storage: corrupt view row count %x", v)
+	}
+	m.sum += n
+	return nil
+}
+
+func (m *countMerge) MergeNewer(v []byte) error { return m.add(v) }
+func (m *countMerge) MergeOlder(v []byte) error { return m.add(v) }
+
+func (m *countMerge) Finish(bool) ([]byte, io.Closer, error) {
+	return binary.AppendVarint(nil, m.sum), nil, nil
+}
+
+// DeletableFinish lets compaction drop a row whose count has come back to zero.
+func (m *countMerge) DeletableFinish(includesBase bool) ([]byte, bool, io.Closer, error) {
+	return binary.AppendVarint(nil, m.sum), includesBase && m.sum == 0, nil, nil
 }
 
 // ---- reading base rows for a backfill ----
@@ -221,8 +238,8 @@ func ScanAfter(r pebble.Reader, t *TableDesc, after []byte, limit int) (arrow.Re
 	for ; valid && n < limit; valid = it.Next() {
 		k, v := it.Key(), it.Value()
 		if view {
-			cnt, m := binary.Uvarint(v)
-			if m <= 0 {
+			cnt, ok := viewCount(v)
+			if !ok {
 				return nil, nil, false, fmt.Errorf("storage: corrupt view row count in %q", t.Name)
 			}
 			for range cnt {
@@ -268,8 +285,8 @@ func CountRows(r pebble.Reader, t *TableDesc) (int64, error) {
 	var n int64
 	for valid := it.First(); valid; valid = it.Next() {
 		if t.Kind == KindMaterializedView {
-			c, _ := binary.Uvarint(it.Value())
-			n += int64(c)
+			c, _ := viewCount(it.Value())
+			n += max(c, 0)
 		} else {
 			n++
 		}

@@ -1,7 +1,6 @@
 package storage
 
 import (
-	"encoding/binary"
 	"errors"
 	"fmt"
 
@@ -218,8 +217,8 @@ func (si *scanIter) Next() (arrow.Record, error) {
 			break
 		}
 		if si.view {
-			cnt, m := binary.Uvarint(v)
-			if m <= 0 || len(k) < 5 {
+			cnt, ok := viewCount(v)
+			if !ok || len(k) < 5 {
 				return nil, fmt.Errorf("storage: scan of %q: corrupt view row", si.codec.t.Name)
 			}
 			for range cnt {
@@ -227,7 +226,7 @@ func (si *scanIter) Next() (arrow.Record, error) {
 					return nil, fmt.Errorf("storage: scan of %q: %w", si.codec.t.Name, err)
 				}
 			}
-			n += int(cnt)
+			n += int(max(cnt, 0))
 			continue
 		}
 		if err := si.app.append(k, v); err != nil {

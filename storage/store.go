@@ -108,7 +108,7 @@ func (s *Store) openDB(subdir string) (*dbRef, error) {
 // pebbleOptions configures the state store. Bloom filters make the point lookups of Apply
 // (does this key exist?) cheap for the common case of a fresh key.
 func pebbleOptions(log *slog.Logger) *pebble.Options {
-	opts := &pebble.Options{Logger: PebbleLogger{log}}
+	opts := &pebble.Options{Logger: PebbleLogger{log}, Merger: countMerger}
 	opts.Levels = make([]pebble.LevelOptions, 7)
 	for i := range opts.Levels {
 		opts.Levels[i].FilterPolicy = bloom.FilterPolicy(10)

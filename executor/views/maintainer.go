@@ -794,10 +794,7 @@ func (m *Maintainer) stage(d *storage.Derivation, ids []uint32, pending map[uint
 			}
 			slices.Sort(keys)
 			for _, k := range keys {
-				if err := storage.AddViewCount(d.DB, d.Batch, []byte(k), delta[k]); err != nil {
-					if pe := pgerror.As(err); pe != nil {
-						return viewError(r.desc, pe)
-					}
+				if err := storage.AddViewCount(d.Batch, []byte(k), delta[k]); err != nil {
 					return err
 				}
 			}
