@@ -38,7 +38,6 @@ func (s *Session) execContext(ctx context.Context, rd storage.Reader, txn *stora
 		Fn: &fn.Context{
 			Mem: memory.DefaultAllocator, Format: &s.settings.fc, Now: now,
 			User: s.user, Database: s.db, SearchPath: s.settings.searchPath(), BackendPID: s.pid,
-			Cancel: ctx.Done(),
 		},
 		ReserveIDs: func(n int64) (int64, error) { return s.e.ids.reserve(ctx, n) },
 		SysEnv:     &systables.Env{User: s.user, Database: s.db, Settings: s.settings.vals, PID: s.pid, Query: s.query},

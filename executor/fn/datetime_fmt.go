@@ -35,6 +35,15 @@ var dtPatterns = []string{
 	"Y", "I", "D", "W", "J", "Q",
 }
 
+// lowerAlso are the numeric patterns PostgreSQL also accepts in lower case ('yyyy-mm-dd'); the
+// case of the name patterns (MONTH, Month, month) chooses the case of the output instead.
+var lowerAlso = map[string]bool{
+	"Y,YYY": true, "SSSSS": true, "HH24": true, "HH12": true, "YYYY": true, "IYYY": true, "IDDD": true, "SSSS": true,
+	"FF1": true, "FF2": true, "FF3": true, "FF4": true, "FF5": true, "FF6": true, "YYY": true, "IYY": true, "DDD": true,
+	"HH": true, "MI": true, "SS": true, "MS": true, "US": true, "YY": true, "IY": true, "MM": true, "DD": true, "ID": true,
+	"WW": true, "IW": true, "CC": true, "Y": true, "I": true, "D": true, "W": true, "J": true, "Q": true,
+}
+
 type dtToken struct {
 	pat     string // "" for literal text
 	lit     string
@@ -59,7 +68,7 @@ func scanTemplate(f string) []dtToken {
 		}
 		matched := ""
 		for _, p := range dtPatterns {
-			if strings.HasPrefix(f[i:], p) {
+			if strings.HasPrefix(f[i:], p) || lowerAlso[p] && strings.HasPrefix(f[i:], strings.ToLower(p)) {
 				matched = p
 				break
 			}
