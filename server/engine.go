@@ -25,6 +25,7 @@ type Engine struct {
 	store *storage.Store
 	raft  *raftlog.Node
 	views *views.Maintainer // the store's deriver: view jobs and source offsets
+	fresh freshness         // ingest-to-visible latency per source
 	cfg   Config
 	log   *slog.Logger
 	ids   idAllocator

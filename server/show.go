@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -21,8 +22,10 @@ func (s *Session) showColumns(n *sql.ShowStmt) ([]pgwire.Column, error) {
 	switch strings.ToLower(n.Name) {
 	case "all":
 		return textColumns("name", "setting", "description"), nil
-	case "tables", "materialized views", "sources":
+	case "tables", "materialized views":
 		return textColumns("Name"), nil
+	case "sources":
+		return textColumns("Name", "Connector", "Offset", "End", "Freshness p50", "Freshness p99"), nil
 	case "jobs":
 		return textColumns("Id", "Name", "Progress", "rows_done", "rows_total"), nil
 	case "schemas":
@@ -70,7 +73,7 @@ func (s *Session) show(n *sql.ShowStmt, cols []pgwire.Column) (pgwire.Result, er
 				continue
 			}
 			if sc := cat.SchemaByID(t.SchemaID); sc != nil && slices.Contains(schemas, sc.Name) {
-				rows = append(rows, []string{t.Name})
+				rows = append(rows, append([]string{t.Name}, s.sourceColumns(t, len(cols)-1)...))
 			}
 		}
 		slices.SortFunc(rows, func(a, b []string) int { return strings.Compare(a[0], b[0]) })
@@ -89,6 +92,24 @@ func (s *Session) show(n *sql.ShowStmt, cols []pgwire.Column) (pgwire.Result, er
 		rows = [][]string{{v}}
 	}
 	return textRows(cols, rows, "SHOW"), nil
+}
+
+// sourceColumns are SHOW SOURCES' columns after the name: connector, next offset, the end of a
+// bounded stream (NULL when unbounded) and the recent ingest-to-visible latencies.
+func (s *Session) sourceColumns(t *storage.TableDesc, n int) []string {
+	if n == 0 {
+		return nil
+	}
+	off, _ := s.e.views.Offset(t.ID)
+	end := ""
+	if src, err := openConnector(t); err == nil {
+		if e, ok := src.End(); ok {
+			end = strconv.FormatInt(e, 10)
+		}
+	}
+	p50, p99 := s.e.fresh.quantiles(t.ID)
+	ms := func(d time.Duration) string { return strconv.FormatFloat(float64(d.Microseconds())/1000, 'f', 2, 64) + " ms" }
+	return []string{t.Connector.Name, strconv.FormatInt(off, 10), end, ms(p50), ms(p99)}
 }
 
 func textColumns(names ...string) []pgwire.Column {

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
+	"sync"
 	"time"
 
 	"github.com/eddydb/eddy/connectors"
@@ -48,6 +50,44 @@ type streamDriver struct {
 	e       *Engine
 	log     *slog.Logger
 	readers map[uint32]*sourceReader
+}
+
+// freshness keeps recent ingest-to-visible latencies per source: from the moment the first
+// event of a range was due (by the connector's rate) to the moment the range was applied,
+// views included.
+type freshness struct {
+	mu      sync.Mutex
+	samples map[uint32][]time.Duration // ring of the last freshnessSamples, per source
+	next    map[uint32]int
+}
+
+const freshnessSamples = 2048
+
+func (f *freshness) add(id uint32, d time.Duration) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.samples == nil {
+		f.samples, f.next = map[uint32][]time.Duration{}, map[uint32]int{}
+	}
+	s := f.samples[id]
+	if len(s) < freshnessSamples {
+		f.samples[id] = append(s, d)
+		return
+	}
+	s[f.next[id]] = d
+	f.next[id] = (f.next[id] + 1) % freshnessSamples
+}
+
+// quantiles returns the p50 and p99 of source id's recent latencies (0 when none).
+func (f *freshness) quantiles(id uint32) (p50, p99 time.Duration) {
+	f.mu.Lock()
+	s := slices.Clone(f.samples[id])
+	f.mu.Unlock()
+	if len(s) == 0 {
+		return 0, 0
+	}
+	slices.Sort(s)
+	return s[len(s)/2], s[min(len(s)-1, len(s)*99/100)]
 }
 
 // sourceReader paces one connector.
@@ -136,9 +176,11 @@ func (d *streamDriver) ingest(ctx context.Context, cat *storage.Catalog, t *stor
 	if end, bounded := r.src.End(); bounded {
 		to = min(to, end)
 	}
+	due := time.Now() // when the range's first event became available
 	if rate := r.src.RowsPerSecond(); rate > 0 {
 		allowed := r.base + int64(time.Since(r.started).Seconds()*float64(rate))
 		to = min(to, allowed)
+		due = r.started.Add(time.Duration(float64(next-r.base) / float64(rate) * float64(time.Second)))
 	}
 	if to <= next {
 		return false
@@ -157,6 +199,7 @@ func (d *streamDriver) ingest(ctx context.Context, cat *storage.Catalog, t *stor
 		return false
 	}
 	r.failed = time.Time{}
+	d.e.fresh.add(t.ID, time.Since(due))
 	return true
 }
 

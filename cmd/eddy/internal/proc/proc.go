@@ -234,3 +234,6 @@ func (l *lockedWriter) Write(p []byte) (int, error) {
 	defer l.mu.Unlock()
 	return l.w.Write(p)
 }
+
+// PID returns the running server's process id.
+func (s *Server) PID() int { return s.cmd.Process.Pid }
