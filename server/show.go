@@ -108,7 +108,9 @@ func (s *Session) sourceColumns(t *storage.TableDesc, n int) []string {
 		}
 	}
 	p50, p99 := s.e.fresh.quantiles(t.ID)
-	ms := func(d time.Duration) string { return strconv.FormatFloat(float64(d.Microseconds())/1000, 'f', 2, 64) + " ms" }
+	ms := func(d time.Duration) string {
+		return strconv.FormatFloat(float64(d.Microseconds())/1000, 'f', 2, 64) + " ms"
+	}
 	return []string{t.Connector.Name, strconv.FormatInt(off, 10), end, ms(p50), ms(p99)}
 }
 
