@@ -65,11 +65,11 @@ func (b *builder) creationSchema(name sql.ObjName) (*storage.SchemaDesc, error) 
 }
 
 func (b *builder) createTable(s *sql.CreateTableStmt) (*Plan, error) {
-	if s.Watermark != nil {
-		return nil, pgerror.Unimplemented("WATERMARK")
-	}
 	if s.Source || len(s.With) > 0 {
 		return b.createConnected(s)
+	}
+	if s.Watermark != nil {
+		return nil, pgerror.New(pgerror.FeatureNotSupported, "WATERMARK is supported on sources and on tables WITH (connector = ...)")
 	}
 	sch, err := b.creationSchema(s.Name)
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/eddydb/eddy/executor"
 	"github.com/eddydb/eddy/executor/stream"
 	"github.com/eddydb/eddy/sql"
 	"github.com/eddydb/eddy/sql/pgerror"
@@ -142,7 +143,7 @@ func (b *builder) createConnected(s *sql.CreateTableStmt) (*Plan, error) {
 	}
 	slices.SortFunc(conn.Options, func(a, b [2]string) int { return strings.Compare(a[0], b[0]) })
 	plain := *s
-	plain.Source, plain.With = false, nil
+	plain.Source, plain.With, plain.Watermark = false, nil, nil
 	p, err := b.createTable(&plain)
 	if err != nil || p.DDL.NoOp {
 		if p != nil {
@@ -152,6 +153,11 @@ func (b *builder) createConnected(s *sql.CreateTableStmt) (*Plan, error) {
 	}
 	t := p.DDL.Table
 	t.Kind, t.Connector = kind, conn
+	if s.Watermark != nil {
+		if t.Watermark, err = b.watermark(t, s.Watermark); err != nil {
+			return nil, err
+		}
+	}
 	for _, c := range t.Columns {
 		if c.Default != "" {
 			return nil, pgerror.Newf(pgerror.FeatureNotSupported, "column \"%s\": defaults are not supported on connector-fed relations", c.Name)
@@ -229,4 +235,45 @@ func (b *builder) cascadeNotices(t *storage.TableDesc, cascade bool) []string {
 		return []string{fmt.Sprintf("drop cascades to %s %s", deps[0].Kind, deps[0].Name)}
 	}
 	return []string{fmt.Sprintf("drop cascades to %d other objects", len(deps))}
+}
+
+// watermark checks WATERMARK FOR col AS expr: col is a timestamp column and expr is col, or col
+// minus a constant interval without months (the delay).
+func (b *builder) watermark(t *storage.TableDesc, w *sql.Watermark) (*storage.WatermarkDef, error) {
+	ord := t.Column(w.Column)
+	if ord < 0 {
+		return nil, pgerror.Newf(pgerror.UndefinedColumn, "column \"%s\" named in WATERMARK does not exist", w.Column)
+	}
+	if f := t.Columns[ord].Type.Family; f != types.Timestamp && f != types.TimestampTZ {
+		return nil, pgerror.Newf(pgerror.DatatypeMismatch, "WATERMARK column \"%s\" must be a timestamp, not %s", w.Column, t.Columns[ord].Type)
+	}
+	x, err := b.expr(w.Expr, &ectx{s: &scope{cols: tableCols(t, t.Name, 0)}, clause: "WATERMARK"})
+	if err != nil {
+		return nil, err
+	}
+	def := &storage.WatermarkDef{Column: uint32(ord + 1), Expr: sql.FormatExpr(w.Expr)}
+	bad := pgerror.Newf(pgerror.FeatureNotSupported, "WATERMARK FOR %s must be %s or %s - INTERVAL '...'", w.Column, w.Column, w.Column)
+	isCol := func(e executor.Expr) bool {
+		c, ok := e.(*executor.ColRef)
+		return ok && c.Idx == ord
+	}
+	switch e := x.(type) {
+	case *executor.ColRef:
+		if !isCol(e) {
+			return nil, bad
+		}
+	case *executor.BinOp:
+		c, ok := e.R.(*executor.Const)
+		iv, isIv := c.Value.(types.IntervalValue)
+		if !ok || e.Op != "-" || !isCol(e.L) || !isIv || iv.Months != 0 {
+			return nil, bad
+		}
+		def.Delay = int64(iv.Days)*86_400_000_000 + iv.Micros
+		if def.Delay < 0 {
+			return nil, pgerror.New(pgerror.InvalidParameterValue, "a WATERMARK delay must not be negative")
+		}
+	default:
+		return nil, bad
+	}
+	return def, nil
 }

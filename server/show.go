@@ -1,6 +1,7 @@
 package server
 
 import (
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -25,7 +26,7 @@ func (s *Session) showColumns(n *sql.ShowStmt) ([]pgwire.Column, error) {
 	case "tables", "materialized views":
 		return textColumns("Name"), nil
 	case "sources":
-		return textColumns("Name", "Connector", "Offset", "End", "Freshness p50", "Freshness p99"), nil
+		return textColumns("Name", "Connector", "Offset", "End", "Watermark", "Late rows", "Freshness p50", "Freshness p99"), nil
 	case "jobs":
 		return textColumns("Id", "Name", "Progress", "rows_done", "rows_total"), nil
 	case "schemas":
@@ -100,7 +101,14 @@ func (s *Session) sourceColumns(t *storage.TableDesc, n int) []string {
 	if n == 0 {
 		return nil
 	}
-	off, _ := s.e.views.Offset(t.ID)
+	c, _ := s.e.views.Conn(t.ID)
+	off := c.Next
+	wm := ""
+	if t.Watermark != nil && c.WM != math.MinInt64 {
+		wm = types.FormatText(t.Columns[slices.IndexFunc(t.Columns, func(col *storage.ColumnDesc) bool {
+			return col.ID == t.Watermark.Column
+		})].Type, c.WM, &s.settings.fc)
+	}
 	end := ""
 	if src, err := openConnector(t); err == nil {
 		if e, ok := src.End(); ok {
@@ -111,7 +119,7 @@ func (s *Session) sourceColumns(t *storage.TableDesc, n int) []string {
 	ms := func(d time.Duration) string {
 		return strconv.FormatFloat(float64(d.Microseconds())/1000, 'f', 2, 64) + " ms"
 	}
-	return []string{t.Connector.Name, strconv.FormatInt(off, 10), end, ms(p50), ms(p99)}
+	return []string{t.Connector.Name, strconv.FormatInt(off, 10), end, wm, strconv.FormatInt(c.Late, 10), ms(p50), ms(p99)}
 }
 
 func textColumns(names ...string) []pgwire.Column {

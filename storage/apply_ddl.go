@@ -111,7 +111,8 @@ func createTable(nc *Catalog, ct *CreateTable, res *ApplyResult) error {
 		return pgerror.Newf(pgerror.DuplicateTable, "relation %q already exists", in.Name)
 	}
 	t := &TableDesc{ID: nc.NextID, SchemaID: in.SchemaID, Name: in.Name, Version: 1,
-		PrimaryKey: slices.Clone(in.PrimaryKey), Kind: in.Kind, View: in.View, Connector: in.Connector}
+		PrimaryKey: slices.Clone(in.PrimaryKey), Kind: in.Kind, View: in.View, Connector: in.Connector,
+		Watermark: in.Watermark}
 	if err := checkNewRelation(nc, t); err != nil {
 		return err
 	}
@@ -131,6 +132,15 @@ func createTable(nc *Catalog, ct *CreateTable, res *ApplyResult) error {
 			return pgerror.Newf(pgerror.Internal, "primary key ordinal %d out of range", ord)
 		}
 		t.Columns[ord].NotNull = true
+	}
+	if w := in.Watermark; w != nil {
+		// The planner names the column by ordinal + 1 (IDs are assigned here).
+		if w.Column == 0 || int(w.Column) > len(t.Columns) || t.Connector == nil || w.Delay < 0 {
+			return pgerror.New(pgerror.Internal, "malformed watermark")
+		}
+		wm := *w
+		wm.Column = t.Columns[w.Column-1].ID
+		t.Watermark = &wm
 	}
 	if len(t.PrimaryKey) == 0 && t.Kind == KindTable {
 		if seen[RowIDColumnName] {
@@ -247,7 +257,7 @@ func alterTable(nc *Catalog, in *TableDesc) error {
 	}
 	t := &TableDesc{ID: old.ID, SchemaID: in.SchemaID, Name: in.Name, Version: old.Version + 1,
 		PrimaryKey: slices.Clone(in.PrimaryKey), NextColumnID: max(old.NextColumnID, in.NextColumnID),
-		Kind: old.Kind, View: old.View, Connector: old.Connector}
+		Kind: old.Kind, View: old.View, Connector: old.Connector, Watermark: old.Watermark}
 	oldByID := make(map[uint32]*ColumnDesc, len(old.Columns))
 	for _, c := range old.Columns {
 		oldByID[c.ID] = c

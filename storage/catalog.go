@@ -57,6 +57,18 @@ type TableDesc struct {
 	View *ViewDef
 	// Connector feeds a source, or a table declared WITH (connector = ...).
 	Connector *ConnectorDef
+	// Watermark is the event-time watermark of a connector-fed relation, nil when none.
+	Watermark *WatermarkDef
+}
+
+// WatermarkDef is WATERMARK FOR col AS col - delay. A relation's watermark trails the largest
+// value of Column seen so far by Delay; a row whose Column lies below the watermark when it
+// arrives is late, dropped and counted. The watermark is computed row by row in offset order,
+// so it does not depend on how the stream was chunked.
+type WatermarkDef struct {
+	Column uint32 // column ID
+	Delay  int64  // microseconds, >= 0
+	Expr   string // the declared expression's text
 }
 
 // RelKind is the kind of a relation in the catalog.

@@ -29,6 +29,7 @@ type tableWire struct {
 	Kind         RelKind       `json:",omitempty"`
 	View         *ViewDef      `json:",omitempty"`
 	Connector    *ConnectorDef `json:",omitempty"`
+	Watermark    *WatermarkDef `json:",omitempty"`
 }
 
 type columnWire struct {
@@ -43,7 +44,7 @@ type columnWire struct {
 
 func tableToWire(t *TableDesc) *tableWire {
 	w := &tableWire{ID: t.ID, SchemaID: t.SchemaID, Name: t.Name, Version: t.Version,
-		PrimaryKey: t.PrimaryKey, NextColumnID: t.NextColumnID, Kind: t.Kind, View: t.View, Connector: t.Connector}
+		PrimaryKey: t.PrimaryKey, NextColumnID: t.NextColumnID, Kind: t.Kind, View: t.View, Connector: t.Connector, Watermark: t.Watermark}
 	for _, c := range t.Columns {
 		cw := &columnWire{ID: c.ID, Name: c.Name, Type: c.Type, NotNull: c.NotNull, Default: c.Default, Hidden: c.Hidden}
 		if c.Missing != nil {
@@ -56,7 +57,7 @@ func tableToWire(t *TableDesc) *tableWire {
 
 func tableFromWire(w *tableWire) (*TableDesc, error) {
 	t := &TableDesc{ID: w.ID, SchemaID: w.SchemaID, Name: w.Name, Version: w.Version,
-		PrimaryKey: w.PrimaryKey, NextColumnID: w.NextColumnID, Kind: w.Kind, View: w.View, Connector: w.Connector}
+		PrimaryKey: w.PrimaryKey, NextColumnID: w.NextColumnID, Kind: w.Kind, View: w.View, Connector: w.Connector, Watermark: w.Watermark}
 	for _, cw := range w.Columns {
 		c := &ColumnDesc{ID: cw.ID, Name: cw.Name, Type: cw.Type, NotNull: cw.NotNull, Default: cw.Default, Hidden: cw.Hidden}
 		if cw.Missing != nil {

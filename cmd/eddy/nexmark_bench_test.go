@@ -137,8 +137,8 @@ func runNexmarkBench(b *testing.B, q nexmarkQuery, events int) {
 		b.Fatal(err)
 	}
 	for rows.Next() {
-		var name, conn, off, end, f50, f99 string
-		if err := rows.Scan(&name, &conn, &off, &end, &f50, &f99); err != nil {
+		var name, conn, off, end, wm, late, f50, f99 string
+		if err := rows.Scan(&name, &conn, &off, &end, &wm, &late, &f50, &f99); err != nil {
 			b.Fatal(err)
 		}
 		a, _ := strconv.ParseFloat(strings.TrimSuffix(f50, " ms"), 64)
@@ -165,8 +165,8 @@ func waitSources(b *testing.B, c *pgx.Conn, n int64, timeout time.Duration) {
 		}
 		atEnd, moving := 0, 0
 		for rows.Next() {
-			var name, conn, off, end, f50, f99 string
-			if err := rows.Scan(&name, &conn, &off, &end, &f50, &f99); err != nil {
+			var name, conn, off, end, wm, late, f50, f99 string
+			if err := rows.Scan(&name, &conn, &off, &end, &wm, &late, &f50, &f99); err != nil {
 				b.Fatal(err)
 			}
 			o, _ := strconv.ParseInt(off, 10, 64)

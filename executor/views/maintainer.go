@@ -13,6 +13,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"math"
 	"slices"
 	"sync"
 	"time"
@@ -71,6 +72,9 @@ type Backfill struct {
 	Cursor []byte `json:",omitempty"`
 	Done   int64
 	Total  int64
+	// WM is the running watermark while a source is re-read (late rows are dropped exactly as
+	// its ingest dropped them).
+	WM int64 `json:",omitempty"`
 }
 
 // JobStatus describes a backfill for SHOW JOBS.
@@ -82,10 +86,23 @@ type JobStatus struct {
 	StartIndex uint64
 }
 
-// SourceStatus is a connector's position, for SHOW SOURCES and the source readers.
-type SourceStatus struct {
-	ID   uint32
+// ConnState is the position of a connector-fed relation: the next offset to ingest and, with
+// a WATERMARK, the watermark after the rows so far and how many rows were late.
+type ConnState struct {
 	Next int64
+	// WM is the watermark in microseconds; math.MinInt64 until a row set it.
+	WM   int64
+	Late int64
+}
+
+func newConnState() *ConnState { return &ConnState{WM: math.MinInt64} }
+
+// Conn returns the position of connector-fed relation id, and false if it has none.
+func (m *Maintainer) Conn(id uint32) (ConnState, bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	c, ok := m.pubConn[id]
+	return c, ok
 }
 
 type running struct {
@@ -109,14 +126,16 @@ type Maintainer struct {
 	// Apply-goroutine state.
 	views   map[uint32]*running
 	sources map[uint32]Source
-	offsets map[uint32]int64 // next offset per connector
+	conns   map[uint32]*ConnState // position of every connector-fed relation
+	// pendingConn is the position Expand computed for the connector-fed table being ingested.
+	pendingConn *ConnState
 	dirtyOf map[uint32]bool
 	ones    []int64
 	negs    []int64
 
 	mu     sync.Mutex
 	jobs   map[uint32]JobStatus
-	pubOff map[uint32]int64
+	pubConn map[uint32]ConnState
 	notify chan struct{}
 }
 
@@ -129,7 +148,7 @@ func New(opts Options) *Maintainer {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Maintainer{opts: opts, log: log, jobs: map[uint32]JobStatus{}, pubOff: map[uint32]int64{},
+	return &Maintainer{opts: opts, log: log, jobs: map[uint32]JobStatus{}, pubConn: map[uint32]ConnState{},
 		notify: make(chan struct{})}
 }
 
@@ -162,7 +181,8 @@ func (m *Maintainer) Job(id uint32) (JobStatus, bool) {
 func (m *Maintainer) Offset(id uint32) (int64, bool) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	n, ok := m.pubOff[id]
+	c, ok := m.pubConn[id]
+	n := c.Next
 	return n, ok
 }
 
@@ -181,12 +201,12 @@ func (m *Maintainer) publish() {
 			jobs[id] = JobStatus{View: id, Name: r.desc.Name, Done: r.backfill.Done, Total: r.backfill.Total, StartIndex: r.start}
 		}
 	}
-	off := make(map[uint32]int64, len(m.offsets))
-	for id, n := range m.offsets {
-		off[id] = n
+	conns := make(map[uint32]ConnState, len(m.conns))
+	for id, c := range m.conns {
+		conns[id] = *c
 	}
 	m.mu.Lock()
-	m.jobs, m.pubOff = jobs, off
+	m.jobs, m.pubConn = jobs, conns
 	close(m.notify)
 	m.notify = make(chan struct{})
 	m.mu.Unlock()
@@ -194,15 +214,15 @@ func (m *Maintainer) publish() {
 
 // rebuild drops every running dataflow and builds them again over db for catalog cat.
 func (m *Maintainer) rebuild(db pebble.Reader, cat *storage.Catalog) error {
-	m.views, m.sources, m.offsets = map[uint32]*running{}, map[uint32]Source{}, map[uint32]int64{}
+	m.views, m.sources, m.conns = map[uint32]*running{}, map[uint32]Source{}, map[uint32]*ConnState{}
 	m.dirtyOf = map[uint32]bool{}
 	for _, t := range cat.Tables {
 		if t.Connector != nil {
-			n, err := readOffset(db, t.ID)
+			c, err := readConn(db, t.ID)
 			if err != nil {
 				return err
 			}
-			m.offsets[t.ID] = n
+			m.conns[t.ID] = c
 		}
 		if t.Kind != storage.KindMaterializedView {
 			continue
@@ -271,6 +291,11 @@ func (m *Maintainer) Expand(db pebble.Reader, cat *storage.Catalog, cmd *storage
 	if err != nil {
 		return nil, err
 	}
+	next := *m.conns[t.ID]
+	if rec, err = dropLate(t, rec, &next.WM, &next.Late); err != nil {
+		return nil, err
+	}
+	m.pendingConn = &next
 	defer rec.Release()
 	full, err := withRowIDs(t, rec, in.From)
 	if err != nil {
@@ -280,7 +305,7 @@ func (m *Maintainer) Expand(db pebble.Reader, cat *storage.Catalog, cmd *storage
 }
 
 func (m *Maintainer) checkIngest(t *storage.TableDesc, in *storage.Ingest) error {
-	next := m.offsets[t.ID]
+	next := m.conns[t.ID].Next
 	if in.From != next || in.To < in.From {
 		return pgerror.Newf(pgerror.SerializationFailure,
 			"could not serialize access: %s %q is at offset %d, not %d", t.Kind, t.Name, next, in.From)
@@ -573,7 +598,7 @@ func (m *Maintainer) catalogChanged(d *storage.Derivation, pending map[uint32][]
 		}
 		delete(m.views, t.ID)
 		delete(m.sources, t.ID)
-		delete(m.offsets, t.ID)
+		delete(m.conns, t.ID)
 		for _, p := range [][]byte{idKey('s', t.ID), idKey(jobPrefix, t.ID), idKey(offsetPrefix, t.ID)} {
 			if err := d.Batch.DeleteRange(p, prefixEnd(p), nil); err != nil {
 				return fmt.Errorf("views: clear state of %d: %w", t.ID, err)
@@ -585,7 +610,7 @@ func (m *Maintainer) catalogChanged(d *storage.Derivation, pending map[uint32][]
 			continue
 		}
 		if t.Connector != nil {
-			m.offsets[t.ID] = 0
+			m.conns[t.ID] = newConnState()
 			m.dirtyOf[t.ID] = true
 		}
 		if t.Kind != storage.KindMaterializedView {
@@ -621,7 +646,7 @@ func (m *Maintainer) catalogChanged(d *storage.Derivation, pending map[uint32][]
 // addTotal adds the number of rows relation t holds (a source: events so far) to n.
 func (m *Maintainer) addTotal(d *storage.Derivation, t *storage.TableDesc, n int64) (int64, error) {
 	if t.Kind == storage.KindSource {
-		return n + m.offsets[t.ID], nil
+		return n + m.conns[t.ID].Next, nil
 	}
 	c, err := storage.CountRows(d.DB, t)
 	return n + c, err
@@ -660,7 +685,18 @@ func (m *Maintainer) backfillStep(ctx context.Context, d *storage.Derivation, r 
 		var done bool
 		var err error
 		if t.Kind == storage.KindSource {
+			if bf.Cursor == nil {
+				bf.WM = math.MinInt64
+			}
+			var late int64
 			rec, last, done, err = m.sourceChunk(t, bf.Cursor, n)
+			if err == nil && rec != nil {
+				rec, err = dropLate(t, rec, &bf.WM, &late)
+				if err == nil && rec.NumRows() == 0 {
+					rec.Release()
+					rec = nil
+				}
+			}
 		} else {
 			rec, last, done, err = storage.ScanAfter(d.DB, t, bf.Cursor, n)
 		}
@@ -707,7 +743,7 @@ func (m *Maintainer) sourceChunk(t *storage.TableDesc, cursor []byte, n int) (ar
 	if cursor != nil {
 		from = int64(binary.BigEndian.Uint64(cursor)) + 1
 	}
-	end := m.offsets[t.ID]
+	end := m.conns[t.ID].Next
 	to := min(end, from+int64(n))
 	if from >= to {
 		return nil, nil, true, nil
@@ -753,25 +789,93 @@ func (m *Maintainer) ingest(d *storage.Derivation, in *storage.Ingest, cs change
 	if t == nil || t.Connector == nil {
 		return pgerror.Newf(pgerror.UndefinedTable, "source with OID %d does not exist", in.Source)
 	}
+	c := m.conns[t.ID]
 	if t.Kind == storage.KindSource {
 		if err := m.checkIngest(t, in); err != nil {
 			return err
 		}
-		if len(d.New.Dependents(t.ID)) > 0 && in.To > in.From {
+		// A watermark is a function of every row, so a source with one is read even when no
+		// view needs its rows yet.
+		if (len(d.New.Dependents(t.ID)) > 0 || t.Watermark != nil) && in.To > in.From {
 			rec, err := m.read(t, in.From, in.To)
 			if err != nil {
 				return err
 			}
-			if rec.NumRows() == 0 {
+			if rec, err = dropLate(t, rec, &c.WM, &c.Late); err != nil {
+				return err
+			}
+			if rec.NumRows() == 0 || len(d.New.Dependents(t.ID)) == 0 {
 				rec.Release()
 			} else {
 				cs.add(t.ID, stream.ChangeBatch{Rec: rec, W: m.weights(int(rec.NumRows()), 1)})
 			}
 		}
+	} else if m.pendingConn != nil {
+		*c = *m.pendingConn // what Expand computed for the table's rows
 	}
-	m.offsets[t.ID] = in.To
+	m.pendingConn = nil
+	c.Next = in.To
 	m.dirtyOf[t.ID] = true
 	return nil
+}
+
+// dropLate removes the rows of rec (a connector's output, t's visible columns) whose watermark
+// column lies below the watermark when they arrive, advancing *wm row by row and counting the
+// late rows in *late. Relations without a watermark pass through. NULL times are kept and do
+// not move the watermark.
+func dropLate(t *storage.TableDesc, rec arrow.Record, wm, late *int64) (arrow.Record, error) {
+	w := t.Watermark
+	if w == nil || rec.NumRows() == 0 {
+		return rec, nil
+	}
+	ord := -1
+	for i, c := range visibleColumns(t) {
+		if c.ID == w.Column {
+			ord = i
+		}
+	}
+	if ord < 0 || ord >= int(rec.NumCols()) {
+		rec.Release()
+		return nil, pgerror.Newf(pgerror.Internal, "watermark column of %q is missing", t.Name)
+	}
+	col, ok := rec.Column(ord).(*array.Timestamp)
+	if !ok {
+		rec.Release()
+		return nil, pgerror.Newf(pgerror.Internal, "watermark column of %q is %T", t.Name, rec.Column(ord))
+	}
+	var keep []int
+	for i := range col.Len() {
+		if col.IsNull(i) {
+			keep = append(keep, i)
+			continue
+		}
+		v := int64(col.Value(i))
+		if v < *wm {
+			*late++
+			continue
+		}
+		keep = append(keep, i)
+		if v-w.Delay > *wm {
+			*wm = v - w.Delay
+		}
+	}
+	if len(keep) == int(rec.NumRows()) {
+		return rec, nil
+	}
+	out := executor.TakeRecord(memory.DefaultAllocator, rec, keep)
+	rec.Release()
+	return out, nil
+}
+
+// visibleColumns are the columns a connector produces: all but the hidden row id.
+func visibleColumns(t *storage.TableDesc) []*storage.ColumnDesc {
+	var out []*storage.ColumnDesc
+	for _, c := range t.Columns {
+		if !c.Hidden {
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 // stage writes the views' row changes, their operators' dirty state, backfill progress and
@@ -820,10 +924,15 @@ func (m *Maintainer) stage(d *storage.Derivation, ids []uint32, pending map[uint
 	}
 	slices.Sort(ofs)
 	for _, id := range ofs {
-		if _, live := m.offsets[id]; !live {
+		c, live := m.conns[id]
+		if !live {
 			continue
 		}
-		if err := d.Batch.Set(idKey(offsetPrefix, id), binary.AppendVarint(nil, m.offsets[id]), nil); err != nil {
+		js, err := json.Marshal(c)
+		if err != nil {
+			return fmt.Errorf("views: encode offset: %w", err)
+		}
+		if err := d.Batch.Set(idKey(offsetPrefix, id), js, nil); err != nil {
 			return fmt.Errorf("views: stage offset: %w", err)
 		}
 	}
@@ -864,20 +973,20 @@ func readBackfill(db pebble.Reader, id uint32) (*Backfill, error) {
 	return bf, nil
 }
 
-func readOffset(db pebble.Reader, id uint32) (int64, error) {
+func readConn(db pebble.Reader, id uint32) (*ConnState, error) {
 	v, closer, err := db.Get(idKey(offsetPrefix, id))
 	if err == pebble.ErrNotFound {
-		return 0, nil
+		return newConnState(), nil
 	}
 	if err != nil {
-		return 0, fmt.Errorf("views: read offset: %w", err)
+		return nil, fmt.Errorf("views: read offset: %w", err)
 	}
 	defer closer.Close()
-	n, k := binary.Varint(v)
-	if k <= 0 {
-		return 0, fmt.Errorf("views: corrupt offset of %d", id)
+	c := &ConnState{}
+	if err := json.Unmarshal(v, c); err != nil {
+		return nil, fmt.Errorf("views: corrupt offset of %d: %w", id, err)
 	}
-	return n, nil
+	return c, nil
 }
 
 // prefixEnd returns the first key after every key with prefix p.
