@@ -158,9 +158,12 @@ type CreateViewStmt struct {
 	Query        *Query
 	QueryText    string // the query's text, for the catalog and pg_views
 	Materialized bool
-	OrReplace    bool
-	IfNotExists  bool
-	With         []*Option
+	// EmitOnWindowClose is RisingWave's EMIT ON WINDOW CLOSE: each window's rows appear once,
+	// final, when the watermark passes the window's end.
+	EmitOnWindowClose bool
+	OrReplace         bool
+	IfNotExists       bool
+	With              []*Option
 }
 
 // AlterTableStmt is ALTER TABLE [IF EXISTS] name cmd[, cmd...].

@@ -278,6 +278,9 @@ func writeStmt(sb *strings.Builder, s Statement) {
 		}
 		sb.WriteString(" AS ")
 		writeQuery(sb, x.Query)
+		if x.EmitOnWindowClose {
+			sb.WriteString(" EMIT ON WINDOW CLOSE")
+		}
 	case *AlterTableStmt:
 		sb.WriteString("ALTER TABLE ")
 		if x.IfExists {

@@ -259,6 +259,11 @@ func (p *stmtParser) createView(orReplace bool) (Statement, error) {
 	if p.j-p.i >= 3 && p.peekWordAt(p.j-3, "with") && p.peekWordAt(p.j-1, "data") {
 		return nil, p.unsupported(p.j-3, "WITH [NO] DATA")
 	}
+	if p.j-p.i >= 5 && p.peekWordAt(p.j-4, "emit") && p.peekWordAt(p.j-3, "on") && p.peekWordAt(p.j-2, "window") &&
+		p.peekWordAt(p.j-1, "close") {
+		st.EmitOnWindowClose = true
+		end = p.j - 4
+	}
 	if st.Query, err = parseQueryRange(p.src, p.match, p.i, end); err != nil {
 		return nil, err
 	}
