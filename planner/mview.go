@@ -70,6 +70,9 @@ func (b *builder) viewDesc(s *sql.CreateViewStmt) (*storage.TableDesc, *StreamPl
 	if len(s.With) > 0 {
 		return nil, nil, nil, pgerror.Newf(pgerror.FeatureNotSupported, "materialized view option \"%s\" is not supported", s.With[0].Key)
 	}
+	if s.EmitOnWindowClose {
+		return nil, nil, nil, pgerror.New(pgerror.FeatureNotSupported, "EMIT ON WINDOW CLOSE is not supported yet")
+	}
 	sch, err := b.creationSchema(s.Name)
 	if err != nil {
 		return nil, nil, nil, err
