@@ -83,6 +83,8 @@ func describe(n Node) string {
 		return fmt.Sprintf("Nested Loop %s Lateral Join", n.Kind)
 	case *ProjectSet:
 		return "ProjectSet"
+	case *HopWindow:
+		return hopText(n)
 	case *RecursiveUnion:
 		return "Recursive Union"
 	case *WorkScan:

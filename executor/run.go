@@ -152,6 +152,8 @@ func (ec *ExecContext) build(n Node) (operator, error) {
 		return ec.unary(n.Input, func(in operator) operator { return &windowOp{ec: ec, n: n, in: in} })
 	case *ProjectSet:
 		return ec.unary(n.Input, func(in operator) operator { return &projectSetOp{ec: ec, n: n, in: in} })
+	case *HopWindow:
+		return ec.unary(n.Input, func(in operator) operator { return &hopWindowOp{ec: ec, n: n, in: in} })
 	case *LateralJoin:
 		return ec.unary(n.Left, func(l operator) operator { return &lateralOp{ec: ec, n: n, left: l} })
 	case *Insert:

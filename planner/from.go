@@ -185,6 +185,9 @@ func (b *builder) tableFunc(t *sql.TableFunc, outer *outerCtx) (*rel, error) {
 	if f.Name == "unnest" {
 		return b.unnestFunc(t, outer) // catalog_forms.go
 	}
+	if f.Name == "tumble" || f.Name == "hop" {
+		return b.timeWindow(t, outer) // timewindow.go
+	}
 	if f.Name != "generate_series" {
 		return nil, pgerror.Newf(pgerror.FeatureNotSupported, "table function %s is not supported", f.Name)
 	}

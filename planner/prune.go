@@ -135,6 +135,11 @@ func (p *pruner) prune(n executor.Node, req []bool) {
 		copy(r, req)
 		use(r, x.Args...)
 		prune(x.Input, r)
+	case *executor.HopWindow:
+		r := make([]bool, width(x.Input))
+		copy(r, req)
+		r[x.TimeCol] = true
+		prune(x.Input, r)
 	case *executor.Window:
 		r := make([]bool, width(x.Input))
 		copy(r, req)

@@ -21,6 +21,8 @@ func TestPlansSerialize(t *testing.T) {
 		"SELECT x.id FROM t x WHERE EXISTS (SELECT 1 FROM t y WHERE y.g = x.g AND y.id <> x.id) ORDER BY 1",
 		"SELECT id, ts + interval '1 day', CASE WHEN n > 2 THEN 'big' ELSE 'small' END FROM t ORDER BY id",
 		"WITH RECURSIVE r(k) AS (SELECT 1 UNION ALL SELECT k + 1 FROM r WHERE k < 3) SELECT * FROM r",
+		"SELECT id, window_start, window_end FROM HOP(t, ts, INTERVAL '1' DAY, INTERVAL '2' DAY) ORDER BY 1, 2",
+		"SELECT g, window_start, count(*) FROM TUMBLE(t, ts, INTERVAL '7' DAY) GROUP BY 1, 2 ORDER BY 1, 2",
 	} {
 		stmts, err := sql.Parse(q)
 		if err != nil {

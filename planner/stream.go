@@ -49,7 +49,11 @@ func BuildStream(q *sql.Query, env *Env) (_ *StreamPlan, err error) {
 	if len(p.ParamTypes) > 0 {
 		return nil, errBoundParams()
 	}
-	l := &lowerer{env: env, sourceIDs: map[uint32]int{}}
+	// The columns each batch node must produce (the pruner's view of the plan): a group top-N
+	// emits its rank only when something above reads it.
+	pr := &pruner{seen: map[executor.Node][]bool{}}
+	pr.prune(p.Root, allTrue(len(p.Root.OutTypes())))
+	l := &lowerer{env: env, sourceIDs: map[uint32]int{}, req: pr.seen}
 	out, err := l.node(p.Root)
 	if err != nil {
 		return nil, err
@@ -120,6 +124,9 @@ func errBoundParams() error {
 //	Limit over [Project over] Sort
 //	                         TopN [Project]
 //	Sort alone               nothing: a view has no order
+//	HopWindow                Hop (TUMBLE is a Filter and a Project already)
+//	Filter rn <= N over [Project over] Window of row_number/rank/dense_rank
+//	                         GroupTopN [Project] [Filter of the other conditions]
 //
 // Everything else is refused with 0A000 (see node).
 type lowerer struct {
@@ -127,6 +134,7 @@ type lowerer struct {
 	g         stream.Graph
 	explain   []string
 	sourceIDs map[uint32]int // table ID -> its source node (one per table, shared by self-joins)
+	req       map[executor.Node][]bool
 }
 
 // add appends a node and returns its ID.
@@ -152,6 +160,9 @@ func (l *lowerer) node(n executor.Node) (int, error) {
 	case *executor.Scan:
 		return l.scan(x)
 	case *executor.Filter:
+		if id, ok, err := l.groupTopN(x); ok || err != nil {
+			return id, err
+		}
 		if j, ok := x.Input.(*executor.Join); ok && j.Kind == executor.InnerJoin {
 			// FROM a, b WHERE a.k = b.k: the WHERE conditions sit above a join without keys.
 			return l.join(j, conjuncts(x.Pred))
@@ -193,8 +204,12 @@ func (l *lowerer) node(n executor.Node) (int, error) {
 		return 0, unsupported("VALUES or SELECT without FROM")
 	case *executor.GenerateSeries, *executor.ProjectSet:
 		return 0, unsupported("a set-returning function")
+	case *executor.HopWindow:
+		return l.hop(x)
 	case *executor.Window:
-		return 0, unsupported("a window function")
+		return 0, pgerror.As(unsupported("a window function")).WithHint("Views maintain row_number(), rank() and " +
+			"dense_rank() filtered on their value with a constant upper bound: " +
+			"SELECT ... FROM (SELECT ..., row_number() OVER (PARTITION BY ... ORDER BY ...) AS rn FROM ...) s WHERE rn <= N.")
 	case *executor.LateralJoin:
 		return 0, unsupported("LATERAL")
 	case *executor.RecursiveUnion, *executor.WorkScan:

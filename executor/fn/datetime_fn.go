@@ -606,7 +606,11 @@ func init() {
 }
 
 // dateBin is date_bin(stride, source, origin): the start of the stride-wide bin holding source.
+// An infinite source is its own bin, as in PostgreSQL.
 func dateBin(stride types.IntervalValue, src, origin int64) (any, error) {
+	if src == math.MaxInt64 || src == math.MinInt64 {
+		return src, nil
+	}
 	if stride.Months != 0 {
 		return nil, pgerror.New(pgerror.FeatureNotSupported, "timestamps cannot be binned into intervals containing months or years")
 	}

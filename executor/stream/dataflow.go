@@ -231,6 +231,18 @@ func newOperator(ec *executor.ExecContext, n Node, ins [][]types.T) (Operator, [
 			return nil, nil, err
 		}
 		return t, ins[0], nil
+	case *GroupTopNSpec:
+		t, err := NewGroupTopN(ec.Mem, ins[0], s)
+		if err != nil {
+			return nil, nil, err
+		}
+		return t, t.OutTypes(), nil
+	case *HopSpec:
+		h, err := NewHop(ec.Mem, ins[0], s)
+		if err != nil {
+			return nil, nil, err
+		}
+		return h, h.OutTypes(), nil
 	}
 	return nil, nil, fmt.Errorf("unknown operator %T", n.Spec)
 }

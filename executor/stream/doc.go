@@ -5,8 +5,9 @@
 // change of its output. A view's contents are the sum of the weights its dataflow has emitted.
 //
 // What lives here: the change batch (batch.go), the keyed state interface and its in-memory
-// implementation (state.go), the operators (stateless Filter, Project and UnionAll; HashAgg,
-// Join, Distinct and TopN with state), a dataflow runner over a plain-data operator graph
+// implementation (state.go), the operators (stateless Filter, Project, UnionAll and Hop, the
+// HOP time window; HashAgg, Join, Distinct, TopN and GroupTopN, the per-partition top-N of
+// row_number/rank/dense_rank, with state), a dataflow runner over a plain-data operator graph
 // (dataflow.go) and a materialization helper (view.go). Expressions are the batch engine's
 // (executor.Expr, evaluated through executor's exported hooks), so a view and its query agree
 // on every value. A Pebble-backed State with a bounded cache, flushed per epoch, is in
@@ -17,8 +18,8 @@
 // after deletes their last bits may differ from a fresh sum (other streaming engines behave
 // alike; the differential tests use exact binary fractions); sum(real) rounds to single
 // precision once at the end, not at every step; string_agg without ORDER BY, and rows tied
-// under ORDER BY in string_agg and TopN, come in value order rather than arrival order (which
-// PostgreSQL leaves unspecified). An error from Push (numeric overflow, a retraction of a row
+// under ORDER BY in string_agg, TopN and GroupTopN's row_number, come in value order rather
+// than arrival order (which PostgreSQL leaves unspecified). An error from Push (numeric overflow, a retraction of a row
 // that is not live) leaves the operator's state undefined: it is deterministic, so every
 // replica fails alike, and the dataflow must be rebuilt from its inputs.
 //
@@ -40,6 +41,7 @@
 //   - S6 state: operator state is reached only through State (get/put/delete by encoded key),
 //     so a Pebble-backed State can replace the in-memory one; every key changed since the last
 //     epoch is reported by Dirty, in key order. Nothing an operator's output depends on lives
-//     outside State (TopN's last window is a State; a global aggregate's Init is skipped when
-//     its group is stored), so a fresh operator attached to a checkpoint continues exactly.
+//     outside State (TopN's last window is a State, GroupTopN's is in each partition's entry;
+//     a global aggregate's Init is skipped when its group is stored), so a fresh operator
+//     attached to a checkpoint continues exactly.
 package stream

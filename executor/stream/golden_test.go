@@ -21,13 +21,35 @@ import (
 //	join kind=left                                 table 1 <kind> JOIN table 2 ON k
 //	topn limit=2 offset=1                          ORDER BY v, k LIMIT .. OFFSET ..
 //	distinct                                       SELECT DISTINCT k, v
+//	grouptopn func=rank lo=1 hi=2 [emit] [desc]    f() OVER (PARTITION BY k ORDER BY v [DESC]) in [lo, hi]
+//	                                               (the rank column is NULL unless emit)
+//	hop slide=2 size=6 [offset=1]                  HOP over table 1 of (k int4, v timestamp): v is
+//	                                               microseconds since the epoch, as are the windows
 //	push table=1                                   lines of "k v weight" (NULL allowed)
 func TestGolden(t *testing.T) {
 	datadriven.Walk(t, "testdata", func(t *testing.T, path string) {
 		var h *harness
+		pushTypes := kv
 		datadriven.RunTest(t, path, func(t *testing.T, d *datadriven.TestData) string {
 			var g *stream.Graph
 			switch d.Cmd {
+			case "grouptopn":
+				spec := &stream.GroupTopNSpec{Partition: []int{0}, Keys: []executor.SortKey{{Col: 1}}}
+				d.ScanArgs(t, "func", &spec.Func)
+				d.ScanArgs(t, "lo", &spec.Lo)
+				d.ScanArgs(t, "hi", &spec.Hi)
+				spec.EmitRank = d.HasArg("emit")
+				if d.HasArg("desc") {
+					spec.Keys[0] = executor.SortKey{Col: 1, Desc: true, NullsFirst: true}
+				}
+				g = &stream.Graph{Nodes: []stream.Node{src(1, 1, kv), {ID: 2, Inputs: []int{1}, Spec: spec}}, Output: 2}
+			case "hop":
+				spec := &stream.HopSpec{TimeCol: 1}
+				d.ScanArgs(t, "slide", &spec.Slide)
+				d.ScanArgs(t, "size", &spec.Size)
+				d.MaybeScanArgs(t, "offset", &spec.Offset)
+				pushTypes = []types.T{types.Int4T, types.TimestampT}
+				g = &stream.Graph{Nodes: []stream.Node{src(1, 1, pushTypes), {ID: 2, Inputs: []int{1}, Spec: spec}}, Output: 2}
 			case "agg":
 				var group []int
 				for _, a := range argVals(d, "group") {
@@ -58,7 +80,7 @@ func TestGolden(t *testing.T) {
 				var table uint32
 				d.ScanArgs(t, "table", &table)
 				rows, w := parseRows(t, d.Input)
-				if out := h.push(table, kv, rows, w...); out != "" {
+				if out := h.push(table, pushTypes, rows, w...); out != "" {
 					return out + "\n"
 				}
 				return ""

@@ -19,10 +19,11 @@ type StateFlusher interface {
 // view reopened over its checkpoint continues from it, emitting exactly the changes a view
 // that never stopped would. Every operator keeps all it needs in State for this: a global
 // HashAgg's Init finds its stored group and emits nothing (the view holds its row already),
-// and TopN stores the window it last emitted beside its live rows.
+// and TopN stores the window it last emitted beside its live rows (GroupTopN keeps each
+// partition's last window in the partition's entry).
 //
 // Parts: a join's left side is 0 and its right 1; TopN's live rows are 0 and its last window
-// 1; every other operator has one state, part 0.
+// 1; every other operator has one state, part 0 (GroupTopN's is keyed by partition).
 func AttachPebbleState(op Operator, r pebble.Reader, viewID, opID uint32, opts PebbleStateOptions) ([]StateFlusher, error) {
 	prefix := func(part uint8) []byte { return StatePrefix(viewID, opID, part) }
 	switch o := op.(type) {
@@ -62,7 +63,14 @@ func AttachPebbleState(op Operator, r pebble.Reader, viewID, opID uint32, opts P
 		}
 		o.rows, o.shown = rows, shown
 		return []StateFlusher{rows, shown}, nil
-	case *Filter, *Project, UnionAll, *UnionAll:
+	case *GroupTopN:
+		s, err := NewPebbleState[*gpart](r, prefix(0), gpartCodec{}, opts)
+		if err != nil {
+			return nil, err
+		}
+		o.state = s
+		return []StateFlusher{s}, nil
+	case *Filter, *Project, *Hop, UnionAll, *UnionAll:
 		return nil, nil
 	}
 	return nil, fmt.Errorf("stream: no Pebble state for operator %T", op)

@@ -89,6 +89,12 @@ func pbOps() []pbOp {
 			build: func() Operator {
 				return NewDistinct(mem, []types.T{types.Int4T, types.TextT, types.NumericT})
 			}},
+		groupTopNOp("group topn row_number", &GroupTopNSpec{Partition: []int{1}, Func: "row_number", Lo: 1, Hi: 2,
+			Keys: []executor.SortKey{{Col: 2, Desc: true, NullsFirst: true}, {Col: 5}}, EmitRank: true}),
+		groupTopNOp("group topn rank global", &GroupTopNSpec{Func: "rank", Lo: 2, Hi: 4,
+			Keys: []executor.SortKey{{Col: 3}}, EmitRank: true}),
+		groupTopNOp("group topn dense_rank unused", &GroupTopNSpec{Partition: []int{3, 6}, Func: "dense_rank", Lo: 1, Hi: 2,
+			Keys: []executor.SortKey{{Col: 4, NullsFirst: true}}}),
 		{name: "topn", ports: 1,
 			build: func() Operator {
 				t, err := NewTopN(mem, pbTypes, []executor.SortKey{{Col: 2, Desc: true}, {Col: 5}}, 4, 2)
@@ -98,6 +104,17 @@ func pbOps() []pbOp {
 				return t
 			}},
 	}
+}
+
+func groupTopNOp(name string, spec *GroupTopNSpec) pbOp {
+	return pbOp{name: name, ports: 1,
+		build: func() Operator {
+			g, err := NewGroupTopN(memory.DefaultAllocator, pbTypes, spec)
+			if err != nil {
+				panic(err)
+			}
+			return g
+		}}
 }
 
 func fmtChanges(ts []types.T, bs []ChangeBatch) string {
@@ -177,6 +194,8 @@ func TestPebbleStateOperators(t *testing.T) {
 				case *HashAgg:
 					out = op.OutTypes()
 				case *Join:
+					out = op.OutTypes()
+				case *GroupTopN:
 					out = op.OutTypes()
 				default:
 					out = pbTypes
