@@ -1,6 +1,7 @@
 package planner
 
 import (
+	"fmt"
 	"github.com/eddydb/eddy/executor"
 	"github.com/eddydb/eddy/sql"
 	"github.com/eddydb/eddy/sql/pgerror"
@@ -196,7 +197,7 @@ func (b *builder) drop(s *sql.DropStmt) (*Plan, error) {
 				}
 				return nil, pgerror.Newf(pgerror.UndefinedTable, "table \"%s\" does not exist", n.Name).WithPosition(n.Pos)
 			}
-			if err := wrongKind(t, storage.KindTable, n); err != nil {
+			if err := wrongKindDrop(t, storage.KindTable, n); err != nil {
 				return nil, err
 			}
 			d.IDs = append(d.IDs, t.ID)
@@ -271,8 +272,9 @@ func (b *builder) alterTable(s *sql.AlterTableStmt) (*Plan, error) {
 		}
 		return nil, err
 	}
-	if err := wrongKind(old, storage.KindTable, s.Name); err != nil {
-		return nil, err
+	if what := refusedAlter(old, s.Cmds); what != "" {
+		return nil, pgerror.Newf(pgerror.WrongObjectType, "ALTER action %s cannot be performed on relation \"%s\"", what, old.Name).
+			WithDetail(fmt.Sprintf("This operation is not supported for %ss.", old.Kind))
 	}
 	t := cloneTable(old)
 	d := &DDLPlan{Kind: AlterTable, Table: t}
@@ -437,4 +439,35 @@ func (b *builder) createTableAs(s *sql.CreateTableStmt, t *storage.TableDesc) (*
 		ins.Cols = append(ins.Cols, i)
 	}
 	return ddlPlan("CREATE TABLE AS", &DDLPlan{Kind: CreateTable, Table: t, IfNotExists: s.IfNotExists, Populate: ins}), nil
+}
+
+// refusedAlter names the first action of an ALTER TABLE that old's kind does not allow
+// (PostgreSQL's wording), or "" when all are allowed: views and sources can be renamed, and
+// their columns too, but not otherwise altered.
+func refusedAlter(old *storage.TableDesc, cmds []sql.AlterTableCmd) string {
+	if old.Kind == storage.KindTable {
+		return ""
+	}
+	for _, c := range cmds {
+		switch c := c.(type) {
+		case *sql.RenameTable, *sql.RenameColumn:
+		case *sql.AddColumn:
+			return "ADD COLUMN"
+		case *sql.DropColumn:
+			return "DROP COLUMN"
+		case *sql.AlterColumnDefault:
+			if c.Default == nil {
+				return "ALTER COLUMN ... DROP DEFAULT"
+			}
+			return "ALTER COLUMN ... SET DEFAULT"
+		case *sql.AlterColumnNotNull:
+			if c.NotNull {
+				return "ALTER COLUMN ... SET NOT NULL"
+			}
+			return "ALTER COLUMN ... DROP NOT NULL"
+		default:
+			return "ALTER TABLE"
+		}
+	}
+	return ""
 }

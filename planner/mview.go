@@ -82,7 +82,7 @@ func (b *builder) viewDesc(s *sql.CreateViewStmt) (*storage.TableDesc, *StreamPl
 			return nil, nil, ddlPlan("CREATE MATERIALIZED VIEW", &DDLPlan{Kind: CreateTable, NoOp: true, IfNotExists: true,
 				Notices: []string{"relation \"" + s.Name.Name + "\" already exists, skipping"}}), nil
 		}
-		return nil, nil, nil, pgerror.Newf(pgerror.DuplicateTable, "relation \"%s\" already exists", s.Name.Name).WithPosition(s.Name.Pos)
+		return nil, nil, nil, pgerror.Newf(pgerror.DuplicateTable, "relation \"%s\" already exists", s.Name.Name)
 	}
 	sp, err := b.streamPlan(s)
 	if err != nil {
@@ -93,13 +93,19 @@ func (b *builder) viewDesc(s *sql.CreateViewStmt) (*storage.TableDesc, *StreamPl
 		return nil, nil, nil, pgerror.Wrap(err, pgerror.Internal, err.Error())
 	}
 	def := &storage.ViewDef{Query: strings.TrimSpace(s.QueryText), Plan: plan, DependsOn: sp.Sources}
+	used := usedColumns(sp.Graph)
 	for _, id := range sp.Sources {
 		dep := b.env.Catalog.TableByID(id)
 		ids := make([]uint32, len(dep.Columns))
+		var uses []uint32
 		for i, c := range dep.Columns {
 			ids[i] = c.ID
+			if used[id] == nil || used[id][i] {
+				uses = append(uses, c.ID)
+			}
 		}
 		def.Inputs = append(def.Inputs, ids)
+		def.Uses = append(def.Uses, uses)
 	}
 	for _, name := range viewSettings {
 		for k, v := range b.env.Settings {
@@ -175,10 +181,19 @@ func wrongKind(t *storage.TableDesc, want storage.RelKind, n sql.ObjName) error 
 	if t.Kind == want {
 		return nil
 	}
+	return pgerror.Newf(pgerror.WrongObjectType, "\"%s\" is not a %s", t.Name, want)
+}
+
+// wrongKindDrop is wrongKind for DROP, which hints at the right DROP statement.
+func wrongKindDrop(t *storage.TableDesc, want storage.RelKind, n sql.ObjName) error {
+	err := wrongKind(t, want, n)
+	if err == nil {
+		return nil
+	}
 	drop := map[storage.RelKind]string{storage.KindTable: "DROP TABLE", storage.KindMaterializedView: "DROP MATERIALIZED VIEW",
 		storage.KindSource: "DROP SOURCE"}[t.Kind]
 	return pgerror.Newf(pgerror.WrongObjectType, "\"%s\" is not a %s", t.Name, want).
-		WithHint(fmt.Sprintf("Use %s to remove a %s.", drop, t.Kind)).WithPosition(n.Pos)
+		WithHint(fmt.Sprintf("Use %s to remove a %s.", drop, t.Kind))
 }
 
 // dropRelation plans DROP MATERIALIZED VIEW and DROP SOURCE.
@@ -201,9 +216,9 @@ func (b *builder) dropRelation(s *sql.DropStmt) (*Plan, error) {
 				d.Notices = append(d.Notices, fmt.Sprintf("%s \"%s\" does not exist, skipping", want, n.Name))
 				continue
 			}
-			return nil, pgerror.Newf(pgerror.UndefinedTable, "%s \"%s\" does not exist", want, n.Name).WithPosition(n.Pos)
+			return nil, pgerror.Newf(pgerror.UndefinedTable, "%s \"%s\" does not exist", want, n.Name)
 		}
-		if err := wrongKind(t, want, n); err != nil {
+		if err := wrongKindDrop(t, want, n); err != nil {
 			return nil, err
 		}
 		d.IDs = append(d.IDs, t.ID)
@@ -237,7 +252,12 @@ func (b *builder) cascadeNotices(t *storage.TableDesc, cascade bool) []string {
 	case 1:
 		return []string{fmt.Sprintf("drop cascades to %s %s", deps[0].Kind, deps[0].Name)}
 	}
-	return []string{fmt.Sprintf("drop cascades to %d other objects", len(deps))}
+	lines := make([]string, len(deps))
+	for i, d := range deps {
+		lines[i] = fmt.Sprintf("drop cascades to %s %s", d.Kind, d.Name)
+	}
+	// The server splits a notice at NUL into message and detail.
+	return []string{fmt.Sprintf("drop cascades to %d other objects\x00%s", len(deps), strings.Join(lines, "\n"))}
 }
 
 // watermark checks WATERMARK FOR col AS expr: col is a timestamp column and expr is col, or col
@@ -279,4 +299,51 @@ func (b *builder) watermark(t *storage.TableDesc, w *sql.Watermark) (*storage.Wa
 		return nil, bad
 	}
 	return def, nil
+}
+
+// usedColumns finds, per source relation of g, which of its columns the dataflow reads: the
+// planner puts a projection to the scanned columns right above each source, so a source whose
+// consumers are all plain column projections reads just those; nil means every column.
+func usedColumns(g *stream.Graph) map[uint32][]bool {
+	out := map[uint32][]bool{}
+	for _, n := range g.Nodes {
+		src, ok := n.Spec.(*stream.SourceSpec)
+		if !ok {
+			continue
+		}
+		used := make([]bool, len(src.Types))
+		all := false
+		for _, m := range g.Nodes {
+			if !slices.Contains(m.Inputs, n.ID) {
+				continue
+			}
+			p, ok := m.Spec.(*stream.ProjectSpec)
+			if !ok {
+				all = true
+				break
+			}
+			for _, e := range p.Exprs {
+				c, ok := e.(*executor.ColRef)
+				if !ok || c.Idx >= len(used) {
+					all = true
+					break
+				}
+				used[c.Idx] = true
+			}
+		}
+		if prev, seen := out[src.Table]; seen && prev == nil {
+			continue
+		}
+		if all {
+			out[src.Table] = nil
+			continue
+		}
+		if prev := out[src.Table]; prev != nil {
+			for i := range used {
+				used[i] = used[i] || prev[i]
+			}
+		}
+		out[src.Table] = used
+	}
+	return out
 }

@@ -120,6 +120,9 @@ func (s *Session) copyFrom(ctx context.Context, n *sql.CopyStmt) (pgwire.Result,
 	if err != nil {
 		return nil, err
 	}
+	if td.Kind != storage.KindTable {
+		return nil, pgerror.Newf(pgerror.WrongObjectType, "cannot copy to %s \"%s\"", td.Kind, td.Name)
+	}
 	ci := &copyIn{s: s, opts: opts, table: td}
 	if len(n.Columns) == 0 {
 		for i, c := range td.Columns {

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"strings"
 	"context"
 	"fmt"
 
@@ -18,7 +19,8 @@ func (s *Session) proposeDDL(ctx context.Context, p *prepared) (pgwire.Result, e
 	d := p.plan.DDL
 	var notices []pgwire.Notice
 	for _, n := range d.Notices {
-		notices = append(notices, pgwire.Notice{Severity: "NOTICE", Code: "00000", Message: n})
+		msg, detail, _ := strings.Cut(n, "\x00") // the planner separates a detail with NUL
+		notices = append(notices, pgwire.Notice{Severity: "NOTICE", Code: "00000", Message: msg, Detail: detail})
 	}
 	if d.NoOp {
 		return tagResult(p.plan.Tag, notices...), nil

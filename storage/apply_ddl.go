@@ -200,16 +200,9 @@ func dropRelation(batch *pebble.Batch, nc *Catalog, id uint32, cascade bool) err
 	}
 	deps := nc.Dependents(id)
 	if len(deps) > 0 && !cascade {
-		var detail strings.Builder
-		for i, d := range deps {
-			if i > 0 {
-				detail.WriteByte('\n')
-			}
-			fmt.Fprintf(&detail, "%s %s depends on %s %s", d.Kind, d.Name, t.Kind, t.Name)
-		}
 		return pgerror.Newf(pgerror.DependentObjectsStillExist,
 			"cannot drop %s %s because other objects depend on it", t.Kind, t.Name).
-			WithDetail(detail.String()).
+			WithDetail(dependencyLines(nc, t, "")).
 			WithHint("Use DROP ... CASCADE to drop the dependent objects too.")
 	}
 	for _, d := range deps {
@@ -302,25 +295,57 @@ func alterTable(nc *Catalog, in *TableDesc) error {
 	return nil
 }
 
-// checkColumnsInUse refuses an ALTER that drops a column a materialized view reads.
-func checkColumnsInUse(nc *Catalog, old, t *TableDesc) error {
-	for _, d := range nc.Dependents(old.ID) {
-		i := slices.Index(d.View.DependsOn, old.ID)
-		for _, cid := range d.View.Inputs[i] {
-			if slices.ContainsFunc(t.Columns, func(c *ColumnDesc) bool { return c.ID == cid }) {
+// dependencyLines is PostgreSQL's DETAIL for a refused DROP: every relation that depends on t,
+// directly or through others, one "x depends on y" line each (on column col of t when set).
+func dependencyLines(nc *Catalog, t *TableDesc, col string) string {
+	var lines []string
+	seen := map[uint32]bool{}
+	var walk func(t *TableDesc, col string)
+	walk = func(t *TableDesc, col string) {
+		for _, d := range nc.Dependents(t.ID) {
+			if seen[d.ID] {
 				continue
 			}
-			name := fmt.Sprint(cid)
-			for _, c := range old.Columns {
-				if c.ID == cid {
-					name = c.Name
-				}
+			seen[d.ID] = true
+			on := fmt.Sprintf("%s %s", t.Kind, t.Name)
+			if col != "" {
+				on = fmt.Sprintf("column %s of %s", col, on)
 			}
-			return pgerror.Newf(pgerror.DependentObjectsStillExist,
-				"cannot drop column %s of %s %s because other objects depend on it", name, old.Kind, old.Name).
-				WithDetail(fmt.Sprintf("%s %s depends on column %s of %s %s", d.Kind, d.Name, name, old.Kind, old.Name)).
-				WithHint("Use DROP ... CASCADE to drop the dependent objects too.")
+			lines = append(lines, fmt.Sprintf("%s %s depends on %s", d.Kind, d.Name, on))
+			walk(d, "")
 		}
+	}
+	walk(t, col)
+	return strings.Join(lines, "\n")
+}
+
+// checkColumnsInUse refuses an ALTER that drops a column a materialized view reads, naming
+// every view that reads it (and those built on them).
+func checkColumnsInUse(nc *Catalog, old, t *TableDesc) error {
+	for _, c := range old.Columns {
+		if slices.ContainsFunc(t.Columns, func(n *ColumnDesc) bool { return n.ID == c.ID }) {
+			continue
+		}
+		var users []*TableDesc
+		for _, d := range nc.Dependents(old.ID) {
+			if slices.Contains(d.View.ColumnsUsed(slices.Index(d.View.DependsOn, old.ID)), c.ID) {
+				users = append(users, d)
+			}
+		}
+		if len(users) == 0 {
+			continue
+		}
+		var lines []string
+		for _, d := range users {
+			lines = append(lines, fmt.Sprintf("%s %s depends on column %s of %s %s", d.Kind, d.Name, c.Name, old.Kind, old.Name))
+			if more := dependencyLines(nc, d, ""); more != "" {
+				lines = append(lines, more)
+			}
+		}
+		return pgerror.Newf(pgerror.DependentObjectsStillExist,
+			"cannot drop column %s of %s %s because other objects depend on it", c.Name, old.Kind, old.Name).
+			WithDetail(strings.Join(lines, "\n")).
+			WithHint("Use DROP ... CASCADE to drop the dependent objects too.")
 	}
 	return nil
 }

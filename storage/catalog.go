@@ -106,9 +106,20 @@ type ViewDef struct {
 	// Inputs gives, per DependsOn entry, the IDs of the columns the dataflow's source for that
 	// relation receives, in order; columns added to the relation later are not among them.
 	Inputs [][]uint32
+	// Uses gives, per DependsOn entry, the IDs of the columns the query actually reads (a
+	// subset of Inputs): dropping any other column of the relation leaves the view alone.
+	Uses [][]uint32 `json:",omitempty"`
 	// Settings are the session settings the query was planned under that change how it
 	// evaluates (TimeZone, DateStyle, ...), as name/value pairs sorted by name.
 	Settings [][2]string `json:",omitempty"`
+}
+
+// ColumnsUsed returns the IDs of the columns of DependsOn[i] the view reads.
+func (v *ViewDef) ColumnsUsed(i int) []uint32 {
+	if i < len(v.Uses) {
+		return v.Uses[i]
+	}
+	return v.Inputs[i]
 }
 
 // ConnectorDef names a connector and its WITH options (sorted by key).

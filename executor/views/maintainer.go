@@ -112,6 +112,7 @@ type running struct {
 	coder    *storage.ViewRowCoder
 	ts       []types.T
 	ec       *executor.ExecContext // the view's own: its captured settings, the command's time
+	srcTypes map[uint32][]types.T  // the column types each source of the dataflow receives
 	backfill *Backfill             // nil once complete
 	dirtyJob bool
 	start    uint64
@@ -251,8 +252,13 @@ func (m *Maintainer) start(db pebble.Reader, t *storage.TableDesc) (*running, []
 	if err != nil {
 		return nil, nil, err
 	}
-	r := &running{desc: t, coder: storage.NewViewRowCoder(t),
+	r := &running{desc: t, coder: storage.NewViewRowCoder(t), srcTypes: map[uint32][]types.T{},
 		ec: &executor.ExecContext{Mem: memory.DefaultAllocator, Fn: &fn.Context{Format: fc}}}
+	for _, n := range g.Nodes {
+		if src, ok := n.Spec.(*stream.SourceSpec); ok {
+			r.srcTypes[src.Table] = src.Types
+		}
+	}
 	for _, c := range t.Columns {
 		r.ts = append(r.ts, c.Type)
 	}
@@ -485,7 +491,7 @@ func (m *Maintainer) propagate(ctx context.Context, d *storage.Derivation, r *ru
 			} else {
 				b.Rec.Retain()
 			}
-			in, err := project(t, v.Inputs[i], b)
+			in, err := project(t, v.Inputs[i], r.srcTypes[dep], b)
 			b.Release()
 			if err != nil {
 				return err
@@ -572,22 +578,38 @@ func takeRows(b stream.ChangeBatch, keep []int) stream.ChangeBatch {
 	return stream.ChangeBatch{Rec: executor.TakeRecord(memory.DefaultAllocator, b.Rec, keep), W: w}
 }
 
-// project narrows full rows of t to the columns the view's source receives (by column ID).
-func project(t *storage.TableDesc, inputs []uint32, b stream.ChangeBatch) (stream.ChangeBatch, error) {
+// project narrows full rows of t to the columns the view's source receives (by column ID, of
+// types srcTypes). A column dropped since the view was created is one the view does not read
+// (storage refuses to drop the others): it arrives as NULLs.
+func project(t *storage.TableDesc, inputs []uint32, srcTypes []types.T, b stream.ChangeBatch) (stream.ChangeBatch, error) {
 	if b.Len() == 0 {
 		return stream.ChangeBatch{}, nil
 	}
+	if len(srcTypes) != len(inputs) {
+		return stream.ChangeBatch{}, pgerror.Newf(pgerror.Internal, "view input of %q has %d columns, %d types", t.Name, len(inputs), len(srcTypes))
+	}
 	cols := make([]arrow.Array, len(inputs))
 	names := make([]string, len(inputs))
-	ts := make([]types.T, len(inputs))
+	var nulls []arrow.Array
+	defer func() {
+		for _, a := range nulls {
+			a.Release()
+		}
+	}()
 	for j, cid := range inputs {
 		ord := slices.IndexFunc(t.Columns, func(c *storage.ColumnDesc) bool { return c.ID == cid })
-		if ord < 0 || ord >= int(b.Rec.NumCols()) {
-			return stream.ChangeBatch{}, pgerror.Newf(pgerror.Internal, "column %d of %q is gone", cid, t.Name)
+		if ord < 0 {
+			a := array.MakeArrayOfNull(memory.DefaultAllocator, srcTypes[j].ArrowType(), b.Len())
+			nulls = append(nulls, a)
+			cols[j], names[j] = a, fmt.Sprintf("dropped%d", cid)
+			continue
 		}
-		cols[j], names[j], ts[j] = b.Rec.Column(ord), t.Columns[ord].Name, t.Columns[ord].Type
+		if ord >= int(b.Rec.NumCols()) {
+			return stream.ChangeBatch{}, pgerror.Newf(pgerror.Internal, "column %d of %q is missing", cid, t.Name)
+		}
+		cols[j], names[j] = b.Rec.Column(ord), t.Columns[ord].Name
 	}
-	return stream.ChangeBatch{Rec: array.NewRecord(types.Schema(names, ts), cols, b.Rec.NumRows()), W: b.W}, nil
+	return stream.ChangeBatch{Rec: array.NewRecord(types.Schema(names, srcTypes), cols, b.Rec.NumRows()), W: b.W}, nil
 }
 
 // catalogChanged starts new views and connectors and retires dropped ones.
@@ -706,7 +728,7 @@ func (m *Maintainer) backfillStep(ctx context.Context, d *storage.Derivation, r 
 		if rec != nil {
 			rows := int(rec.NumRows())
 			b := stream.ChangeBatch{Rec: rec, W: m.weights(rows, 1)}
-			in, err := project(t, v.Inputs[bf.Stage], b)
+			in, err := project(t, v.Inputs[bf.Stage], r.srcTypes[dep], b)
 			rec.Release()
 			if err != nil {
 				return err

@@ -92,6 +92,7 @@ type Notice struct {
 	Severity string // "NOTICE", "WARNING"
 	Code     string
 	Message  string
+	Detail   string
 }
 
 // CopyOptions describe a COPY's data format.

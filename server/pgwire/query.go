@@ -122,7 +122,7 @@ func (c *conn) sendNotices(res Result) {
 		if code == "" {
 			code = "00000"
 		}
-		c.send(&pgproto3.NoticeResponse{Severity: sev, SeverityUnlocalized: sev, Code: code, Message: n.Message})
+		c.send(&pgproto3.NoticeResponse{Severity: sev, SeverityUnlocalized: sev, Code: code, Message: n.Message, Detail: n.Detail})
 	}
 }
 

@@ -1,0 +1,310 @@
+package views
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"github.com/eddydb/eddy/executor/stream"
+	"github.com/eddydb/eddy/planner"
+	"github.com/eddydb/eddy/sql"
+	"github.com/eddydb/eddy/sql/types"
+	"github.com/eddydb/eddy/storage"
+)
+
+// harness drives a store with a Maintainer the way the FSM does: one command per log index.
+type harness struct {
+	t   *testing.T
+	st  *storage.Store
+	m   *Maintainer
+	idx uint64
+}
+
+func newHarness(t *testing.T, opts Options) *harness {
+	t.Helper()
+	st, err := storage.Open(t.TempDir(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	m := New(opts)
+	if err := st.SetDeriver(m); err != nil {
+		t.Fatal(err)
+	}
+	return &harness{t: t, st: st, m: m, idx: 1}
+}
+
+func (h *harness) apply(c *storage.Command) (*storage.ApplyResult, error) {
+	h.t.Helper()
+	res, err := h.st.Apply(h.idx, c)
+	h.idx++
+	return res, err
+}
+
+func (h *harness) mustApply(c *storage.Command) *storage.ApplyResult {
+	h.t.Helper()
+	res, err := h.apply(c)
+	if err != nil {
+		h.t.Fatalf("apply: %v", err)
+	}
+	return res
+}
+
+// createView plans CREATE MATERIALIZED VIEW name AS query against the current catalog.
+func (h *harness) createView(name, query string) uint32 {
+	h.t.Helper()
+	stmts, err := sql.Parse("CREATE MATERIALIZED VIEW " + name + " AS " + query)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	cat := h.st.Catalog()
+	p, err := planner.Build(stmts[0].Stmt, &planner.Env{Catalog: cat, SearchPath: []string{"public"}}, nil)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	res := h.mustApply(&storage.Command{DDL: &storage.DDL{ExpectCatalogVersion: cat.Version,
+		CreateTable: &storage.CreateTable{Desc: p.DDL.Table}}})
+	return res.ID
+}
+
+// rows returns relation id's rows as sorted strings.
+func (h *harness) rows(id uint32) []string {
+	h.t.Helper()
+	r := h.st.NewReader()
+	defer r.Close()
+	t := r.Catalog().TableByID(id)
+	cols := make([]int, 0, len(t.Columns))
+	for i, c := range t.Columns {
+		if !c.Hidden {
+			cols = append(cols, i)
+		}
+	}
+	it, err := r.Scan(t, cols)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	defer it.Close()
+	var out []string
+	for {
+		rec, err := it.Next()
+		if err != nil {
+			h.t.Fatal(err)
+		}
+		if rec == nil {
+			break
+		}
+		for i := range int(rec.NumRows()) {
+			out = append(out, fmt.Sprint(stream.Row(stream.ChangeBatch{Rec: rec}, typesOf(t, cols), i)))
+		}
+		rec.Release()
+	}
+	slices.Sort(out)
+	return out
+}
+
+func typesOf(t *storage.TableDesc, cols []int) []types.T {
+	ts := make([]types.T, len(cols))
+	for i, c := range cols {
+		ts[i] = t.Columns[c].Type
+	}
+	return ts
+}
+
+func record(ts []types.T, rows [][]any) arrow.Record {
+	w := make([]int64, len(rows))
+	return stream.FromRows(memory.DefaultAllocator, ts, rows, w).Rec
+}
+
+// TestBackfillInterleavedWithWrites creates a view over a table holding rows, then interleaves
+// random updates, inserts and deletes with small backfill steps; at every step the view must
+// equal its query over the rows the backfill has seen, and at the end over all rows.
+func TestBackfillInterleavedWithWrites(t *testing.T) {
+	for seed := range uint64(4) {
+		t.Run(fmt.Sprint(seed), func(t *testing.T) {
+			h := newHarness(t, Options{CreateChunkRows: 100})
+			ts := []types.T{types.Int8T, types.Int8T, types.Int8T}
+			tid := h.mustApply(&storage.Command{DDL: &storage.DDL{CreateTable: &storage.CreateTable{Desc: &storage.TableDesc{
+				SchemaID: storage.PublicSchemaID, Name: "big", PrimaryKey: []int{0},
+				Columns: []*storage.ColumnDesc{{Name: "id", Type: ts[0]}, {Name: "k", Type: ts[1]}, {Name: "v", Type: ts[2]}}}}}}).ID
+			rng := rand.New(rand.NewPCG(seed, 3))
+			live := map[int64][2]int64{}
+			var init [][]any
+			for id := int64(1); id <= 3000; id++ {
+				k, v := rng.Int64N(13), rng.Int64N(100)
+				live[id] = [2]int64{k, v}
+				init = append(init, []any{id, k, v})
+			}
+			h.mustApply(&storage.Command{Write: &storage.Write{Tables: []storage.TableWrite{{TableID: tid, TableVersion: 1, Inserts: record(ts, init)}}}})
+			vid := h.createView("agg", "SELECT k, count(*) AS n, sum(v) AS s, max(id) AS top FROM big GROUP BY k")
+			next := int64(100000)
+			for step := 0; ; step++ {
+				// A few random writes.
+				for range 1 + rng.IntN(5) {
+					var del, ins [][]any
+					switch rng.IntN(3) {
+					case 0: // update a random row, maybe far beyond the cursor
+						id := 1 + rng.Int64N(3000)
+						old, ok := live[id]
+						if !ok {
+							continue
+						}
+						nv := [2]int64{rng.Int64N(13), old[1] + 1}
+						del, ins = [][]any{{id, old[0], old[1]}}, [][]any{{id, nv[0], nv[1]}}
+						live[id] = nv
+					case 1:
+						next++
+						nv := [2]int64{rng.Int64N(13), rng.Int64N(100)}
+						ins = [][]any{{next, nv[0], nv[1]}}
+						live[next] = nv
+					default:
+						id := 1 + rng.Int64N(3000)
+						old, ok := live[id]
+						if !ok {
+							continue
+						}
+						del = [][]any{{id, old[0], old[1]}}
+						delete(live, id)
+					}
+					tw := storage.TableWrite{TableID: tid, TableVersion: 1}
+					if del != nil {
+						tw.Deletes = record(ts, del)
+					}
+					if ins != nil {
+						tw.Inserts = record(ts, ins)
+					}
+					h.mustApply(&storage.Command{Write: &storage.Write{Tables: []storage.TableWrite{tw}}})
+				}
+				if _, busy := h.m.Job(vid); !busy {
+					break
+				}
+				h.mustApply(&storage.Command{Stream: &storage.StreamCmd{Backfill: &storage.Backfill{View: vid, Rows: int64(50 + rng.IntN(200))}}})
+				if step > 10000 {
+					t.Fatal("backfill never ended")
+				}
+			}
+			type agg struct{ n, s, top int64 }
+			want := map[int64]*agg{}
+			for id, r := range live {
+				a := want[r[0]]
+				if a == nil {
+					a = &agg{}
+					want[r[0]] = a
+				}
+				a.n++
+				a.s += r[1]
+				a.top = max(a.top, id)
+			}
+			var exp []string
+			for k, a := range want {
+				exp = append(exp, fmt.Sprint([]any{k, a.n, fmt.Sprint(a.s), a.top}))
+			}
+			slices.Sort(exp)
+			got := h.rows(vid)
+			if !slices.Equal(exp, got) {
+				t.Fatalf("view after backfill under writes:\n got %v\nwant %v", got, exp)
+			}
+		})
+	}
+}
+
+// TestViewErrorRejectsWrite: a write that makes a view's query fail is rejected with the
+// query's error, nothing of it is kept, and the views keep working afterwards.
+func TestViewErrorRejectsWrite(t *testing.T) {
+	h := newHarness(t, Options{})
+	ts := []types.T{types.Int8T, types.Int8T}
+	tid := h.mustApply(&storage.Command{DDL: &storage.DDL{CreateTable: &storage.CreateTable{Desc: &storage.TableDesc{
+		SchemaID: storage.PublicSchemaID, Name: "t", PrimaryKey: []int{0},
+		Columns: []*storage.ColumnDesc{{Name: "a", Type: ts[0]}, {Name: "b", Type: ts[1]}}}}}}).ID
+	vid := h.createView("q", "SELECT a / b AS r, count(*) AS n FROM t GROUP BY a / b")
+	write := func(rows ...[]any) error {
+		_, err := h.apply(&storage.Command{Write: &storage.Write{Tables: []storage.TableWrite{{TableID: tid, TableVersion: 1,
+			Inserts: record(ts, rows)}}}})
+		return err
+	}
+	if err := write([]any{int64(10), int64(5)}); err != nil {
+		t.Fatal(err)
+	}
+	err := write([]any{int64(11), int64(1)}, []any{int64(1), int64(0)})
+	if err == nil || !strings.Contains(err.Error(), "division by zero") {
+		t.Fatalf("write dividing by zero in a view: got %v", err)
+	}
+	if err := write([]any{int64(4), int64(2)}, []any{int64(11), int64(1)}); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := h.rows(vid), []string{"[11 1]", "[2 2]"}; !slices.Equal(got, want) {
+		t.Fatalf("view after a rejected write: %v, want %v", got, want)
+	}
+	if got := h.rows(tid); len(got) != 3 {
+		t.Fatalf("table after a rejected write: %v", got)
+	}
+}
+
+// TestReopenContinues reopens the store with a fresh Maintainer (a restart) and checks that
+// views continue from their stored state.
+func TestReopenContinues(t *testing.T) {
+	dir := t.TempDir()
+	ts := []types.T{types.Int8T, types.Int8T}
+	var tid, vid uint32
+	var idx uint64
+	rng := rand.New(rand.NewPCG(9, 9))
+	live := map[int64]int64{}
+	for round := range 3 {
+		st, err := storage.Open(dir, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := New(Options{StateCacheEntries: 2})
+		if err := st.SetDeriver(m); err != nil {
+			t.Fatal(err)
+		}
+		h := &harness{t: t, st: st, m: m, idx: st.AppliedIndex() + 1}
+		if round == 0 {
+			tid = h.mustApply(&storage.Command{DDL: &storage.DDL{CreateTable: &storage.CreateTable{Desc: &storage.TableDesc{
+				SchemaID: storage.PublicSchemaID, Name: "t", PrimaryKey: []int{0},
+				Columns: []*storage.ColumnDesc{{Name: "id", Type: ts[0]}, {Name: "g", Type: ts[1]}}}}}}).ID
+			vid = h.createView("v", "SELECT g, count(*) AS n, min(id) AS lo, max(id) AS hi FROM t GROUP BY g")
+		}
+		for range 200 {
+			id := rng.Int64N(300)
+			tw := storage.TableWrite{TableID: tid, TableVersion: 1}
+			if g, ok := live[id]; ok {
+				tw.Deletes = record(ts, [][]any{{id, g}})
+				delete(live, id)
+			} else {
+				g := rng.Int64N(7)
+				tw.Inserts = record(ts, [][]any{{id, g}})
+				live[id] = g
+			}
+			h.mustApply(&storage.Command{Write: &storage.Write{Tables: []storage.TableWrite{tw}}})
+		}
+		type agg struct{ n, lo, hi int64 }
+		want := map[int64]*agg{}
+		for id, g := range live {
+			a := want[g]
+			if a == nil {
+				a = &agg{lo: id, hi: id}
+				want[g] = a
+			}
+			a.n++
+			a.lo, a.hi = min(a.lo, id), max(a.hi, id)
+		}
+		var exp []string
+		for g, a := range want {
+			exp = append(exp, fmt.Sprint([]any{g, a.n, a.lo, a.hi}))
+		}
+		slices.Sort(exp)
+		if got := h.rows(vid); !slices.Equal(got, exp) {
+			t.Fatalf("round %d: view %v, want %v", round, got, exp)
+		}
+		idx = h.idx
+		if err := st.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_ = idx
+}
