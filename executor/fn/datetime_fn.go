@@ -176,7 +176,49 @@ func truncInterval(unit string, iv types.IntervalValue, raw string) (types.Inter
 
 // extractField computes field unit of a datetime value of type t as a decimal; scale is the
 // number of digits after the point extract() shows.
+// infiniteSign is +1 or -1 for an infinite date or timestamp, 0 otherwise.
+func infiniteSign(t types.T, v any) int {
+	switch t.Family {
+	case types.Date:
+		switch v.(int32) {
+		case types.DateInfinity:
+			return 1
+		case types.DateNegInfinity:
+			return -1
+		}
+	case types.Timestamp, types.TimestampTZ:
+		switch v.(int64) {
+		case types.TimestampInfinity:
+			return 1
+		case types.TimestampNegInfinity:
+			return -1
+		}
+	}
+	return 0
+}
+
+// extractInfinite is PostgreSQL's extract of an infinite date or timestamp: units that grow
+// with time are ±Infinity, the others NULL (nil); an unknown unit is still an error.
+func extractInfinite(ctx *Context, raw string, t types.T, sign int) (*apd.Decimal, error) {
+	switch normUnit(raw) {
+	case "year", "decade", "century", "millennium", "epoch", "julian", "isoyear":
+		d := &apd.Decimal{Form: apd.Infinite, Negative: sign < 0}
+		return d, nil
+	}
+	probe := any(int64(0))
+	if t.Family == types.Date {
+		probe = int32(0)
+	}
+	if _, err := extractField(ctx, raw, t, probe); err != nil {
+		return nil, err
+	}
+	return nil, nil
+}
+
 func extractField(ctx *Context, raw string, t types.T, v any) (*apd.Decimal, error) {
+	if sign := infiniteSign(t, v); sign != 0 {
+		return extractInfinite(ctx, raw, t, sign)
+	}
 	unit := normUnit(raw)
 	switch t.Family {
 	case types.Interval:
@@ -466,12 +508,20 @@ func init() {
 
 	defFunc("date_trunc", ts(text, tsT), tsT, func(ctx *Context, args []arrow.Array, n int) (arrow.Array, error) {
 		return mapRows(ctx, args, ts(text, tsT), tsT, n, true, func(r []any) (any, error) {
+			if infiniteSign(tsT, r[1]) != 0 { // infinity truncates to itself (the unit is checked)
+				_, err := truncWall(normUnit(r[0].(string)), 0, tsT, strings.ToLower(r[0].(string)))
+				return r[1], err
+			}
 			return truncWall(normUnit(r[0].(string)), r[1].(int64), tsT, strings.ToLower(r[0].(string)))
 		})
 	})
 	defFunc("date_trunc", ts(text, tzT), tzT, func(ctx *Context, args []arrow.Array, n int) (arrow.Array, error) {
 		loc := location(ctx)
 		return mapRows(ctx, args, ts(text, tzT), tzT, n, true, func(r []any) (any, error) {
+			if infiniteSign(tzT, r[1]) != 0 {
+				_, err := truncWall(normUnit(r[0].(string)), 0, tzT, strings.ToLower(r[0].(string)))
+				return r[1], err
+			}
 			w, err := truncWall(normUnit(r[0].(string)), utcToWall(r[1].(int64), loc), tzT, strings.ToLower(r[0].(string)))
 			if err != nil {
 				return nil, err
@@ -486,7 +536,11 @@ func init() {
 		t := t
 		defFunc("extract", ts(text, t), num, func(ctx *Context, args []arrow.Array, n int) (arrow.Array, error) {
 			return mapRows(ctx, args, ts(text, t), num, n, true, func(r []any) (any, error) {
-				return extractField(ctx, r[0].(string), t, r[1])
+				d, err := extractField(ctx, r[0].(string), t, r[1])
+				if d == nil || err != nil {
+					return nil, err
+				}
+				return d, nil
 			})
 		})
 		if t == dateT {
@@ -494,12 +548,17 @@ func init() {
 			// SQL-language definition does.
 			defFunc("date_part", ts(text, t), float8, func(ctx *Context, args []arrow.Array, n int) (arrow.Array, error) {
 				return mapRows(ctx, args, ts(text, t), float8, n, true, func(r []any) (any, error) {
-					d, err := extractField(ctx, r[0].(string), tsT, int64(r[1].(int32))*usPerDay)
-					if err != nil {
+					var d *apd.Decimal
+					var err error
+					if sign := infiniteSign(t, r[1]); sign != 0 {
+						d, err = extractInfinite(ctx, r[0].(string), tsT, sign)
+					} else {
+						d, err = extractField(ctx, r[0].(string), tsT, int64(r[1].(int32))*usPerDay)
+					}
+					if d == nil || err != nil {
 						return nil, err
 					}
-					f, _ := d.Float64()
-					return f, nil
+					return decimalFloat(d), nil
 				})
 			})
 			continue
@@ -507,11 +566,10 @@ func init() {
 		defFunc("date_part", ts(text, t), float8, func(ctx *Context, args []arrow.Array, n int) (arrow.Array, error) {
 			return mapRows(ctx, args, ts(text, t), float8, n, true, func(r []any) (any, error) {
 				d, err := extractField(ctx, r[0].(string), t, r[1])
-				if err != nil {
+				if d == nil || err != nil {
 					return nil, err
 				}
-				f, _ := d.Float64()
-				return f, nil
+				return decimalFloat(d), nil
 			})
 		})
 	}
@@ -619,4 +677,13 @@ func dateBin(stride types.IntervalValue, src, origin int64) (any, error) {
 		return nil, pgerror.New(pgerror.DatetimeFieldOverflow, "stride must be greater than zero")
 	}
 	return origin + floorDiv(src-origin, w)*w, nil
+}
+
+// decimalFloat converts d to float8, infinities included.
+func decimalFloat(d *apd.Decimal) float64 {
+	if d.Form == apd.Infinite {
+		return math.Inf(map[bool]int{false: 1, true: -1}[d.Negative])
+	}
+	f, _ := d.Float64()
+	return f
 }

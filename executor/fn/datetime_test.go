@@ -65,6 +65,11 @@ func TestDateTime(t *testing.T) {
 		{kind: "fn", name: "to_char", args: []arg{a(types.TimestampT, "2024-03-05 00:07:09", "2024-03-05 00:07:09", "2024-03-05 00:07:09", "2024-03-05 00:07:09"), a(types.TextT, "FMMonth FMDD, YYYY HH12:MI PM", "DDth Month", "\"Quarter\" Q, YY", "FMDDTH FMHH12 a.m. MON dy")}, want: "March 5, 2024 12:07 AM|05th March    |Quarter 1, 24|5TH 12 a.m. MAR tue"},
 		{kind: "fn", name: "to_char", args: []arg{a(types.TimestampTZT, "2024-07-01 12:00+00"), a(types.TextT, "YYYY-MM-DD HH24:MI TZ OF")}, want: "2024-07-01 14:00 CEST +02", zone: "Europe/Berlin"},
 		{kind: "fn", name: "to_char", args: []arg{a(types.IntervalT, "1 day 03:04:05"), a(types.TextT, "HH24:MI:SS DD")}, want: "03:04:05 01"},
+		// Infinite inputs: units that grow with time are ±Infinity, the others NULL (PostgreSQL 15).
+		{kind: "fn", name: "extract", args: []arg{a(types.TextT, "year", "month"), a(types.DateT, "infinity", "infinity")}, want: "Infinity|NULL"},
+		{kind: "fn", name: "date_part", args: []arg{a(types.TextT, "epoch"), a(types.TimestampT, "-infinity")}, want: "-Infinity"},
+		{kind: "fn", name: "date_trunc", args: []arg{a(types.TextT, "day"), a(types.TimestampTZT, "-infinity")}, want: "-infinity"},
+		{kind: "fn", name: "extract", args: []arg{a(types.TextT, "foo"), a(types.DateT, "infinity")}, want: "22023 unit \"foo\" not recognized for type date"},
 		// Numeric patterns in lower case, as Nexmark q15/q16 write them ('mm' is the month).
 		{kind: "fn", name: "to_char", args: []arg{a(types.TimestampT, "2015-07-15 12:34:56"), a(types.TextT, "yyyy-MM-dd HH:mm hh24:mi:ss ddd d q month Mon")}, want: "2015-07-15 12:07 12:34:56 196 4 3 july      Jul"},
 		{kind: "fn", name: "to_char", args: []arg{a(types.NumericT, "123", "-123", "12", "1234", "1.5", "0.5", "0", "1234567.891", "12.345", "-0.5"), a(types.TextT, "999", "999", "999", "999", "9.99", "9.99", "999", "9,999,999.99", "FM999.00", "FM990.0")}, want: " 123|-123|  12| ###| 1.50|  .50|   0| 1,234,567.89|12.35|-0.5"},
