@@ -348,9 +348,9 @@ func (s *Session) markFailed() {
 // included) or a fresh snapshot.
 func (s *Session) reader() storage.Reader {
 	if s.tx != nil {
-		return s.tx.txn.Reader()
+		return viewGuard{s.tx.txn.Reader(), s.e.views}
 	}
-	return s.e.store.NewReader()
+	return viewGuard{s.e.store.NewReader(), s.e.views}
 }
 
 // rowsResult streams records from a producer and marks the transaction failed on error.

@@ -41,7 +41,7 @@ func viewsSourceOpener(t *storage.TableDesc) (views.Source, error) { return open
 // someone consumes, at the connector's rate. Followers apply the same commands; the commands
 // carry only positions, never rows.
 const (
-	backfillChunkRows = 16384
+	backfillChunkRows = 8192
 	streamIdle        = 5 * time.Millisecond
 )
 
@@ -231,4 +231,49 @@ func checkConnector(t *storage.TableDesc) error {
 		return fmt.Errorf("open connector: %w", err)
 	}
 	return nil
+}
+
+// viewGuard refuses to read a materialized view whose backfill has not finished: its rows
+// would be the query over part of its input, a wrong answer.
+type viewGuard struct {
+	storage.Reader
+	views *views.Maintainer
+}
+
+func (g viewGuard) check(t *storage.TableDesc) error {
+	if t.Kind != storage.KindMaterializedView || g.views == nil {
+		return nil
+	}
+	j, busy := g.views.Job(t.ID)
+	if !busy {
+		return nil
+	}
+	pct := 0.0
+	if j.Total > 0 {
+		pct = 100 * float64(min(j.Done, j.Total)) / float64(j.Total)
+	}
+	return pgerror.Newf(pgerror.ObjectNotInPrerequisiteState,
+		"materialized view \"%s\" is still being backfilled (%.0f%% done)", t.Name, pct).
+		WithHint("Wait for its CREATE MATERIALIZED VIEW to finish; SHOW JOBS shows the progress.")
+}
+
+func (g viewGuard) Scan(t *storage.TableDesc, cols []int) (storage.RecordIterator, error) {
+	if err := g.check(t); err != nil {
+		return nil, err
+	}
+	return g.Reader.Scan(t, cols)
+}
+
+func (g viewGuard) ScanRange(t *storage.TableDesc, cols []int, lo, hi []any, loInc, hiInc bool) (storage.RecordIterator, error) {
+	if err := g.check(t); err != nil {
+		return nil, err
+	}
+	return g.Reader.ScanRange(t, cols, lo, hi, loInc, hiInc)
+}
+
+func (g viewGuard) Get(t *storage.TableDesc, key []any) ([]any, bool, error) {
+	if err := g.check(t); err != nil {
+		return nil, false, err
+	}
+	return g.Reader.Get(t, key)
 }

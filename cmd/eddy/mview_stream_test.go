@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"slices"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/eddydb/eddy/cmd/eddy/internal/proc"
 )
@@ -120,6 +122,7 @@ func TestViewBackfillWhileWriting(t *testing.T) {
 	// Watch the job from a third session.
 	var progress []string
 	var pmu sync.Mutex
+	var refused atomic.Int64
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
@@ -142,6 +145,17 @@ func TestViewBackfillWhileWriting(t *testing.T) {
 				}
 			}
 			rs.Close()
+			// Reading the view before its backfill ends is refused, never a partial answer.
+			var n int64
+			if err := conn.QueryRow(wctx, "SELECT count(*) FROM agg").Scan(&n); err != nil && wctx.Err() == nil {
+				var pe *pgconn.PgError
+				if !errors.As(err, &pe) || (pe.Code != "55000" && pe.Code != "42P01") {
+					t.Errorf("reading a view during its backfill: %v", err)
+				}
+				if pe != nil && pe.Code == "55000" {
+					refused.Add(1)
+				}
+			}
 			time.Sleep(2 * time.Millisecond)
 		}
 	}()
@@ -156,7 +170,8 @@ func TestViewBackfillWhileWriting(t *testing.T) {
 	time.Sleep(50 * time.Millisecond)
 	stop()
 	wg.Wait()
-	t.Logf("backfill of %d rows took %v; %d writes committed meanwhile; %d progress samples", rows, took, during, len(progress))
+	t.Logf("backfill of %d rows took %v; %d writes committed meanwhile; %d progress samples; %d reads refused with 55000",
+		rows, took, during, len(progress), refused.Load())
 	if during == 0 {
 		t.Errorf("no write committed while the view was backfilled: the backfill blocked other sessions")
 	}

@@ -638,6 +638,13 @@ func (m *Maintainer) catalogChanged(d *storage.Derivation, pending map[uint32][]
 		if t.Kind != storage.KindMaterializedView {
 			continue
 		}
+		for _, dep := range t.View.DependsOn {
+			if up := m.views[dep]; up != nil && up.backfill != nil {
+				return pgerror.Newf(pgerror.ObjectNotInPrerequisiteState,
+					"materialized view \"%s\" is still being backfilled", up.desc.Name).
+					WithHint("Create views over it once its CREATE MATERIALIZED VIEW has finished.")
+			}
+		}
 		r, init, err := m.start(d.DB, t)
 		if err != nil {
 			if pe := pgerror.As(err); pe != nil {
