@@ -73,7 +73,11 @@ type cell struct {
 	n       int64               // live rows counted (non-NULL arguments, or every row for count(*))
 	i       int64               // kSumInt: total while it fits
 	d       *apd.Decimal        // kSumInt: the part beyond i after an overflow; kSumNum: the total
-	f       float64             // kSumFloat
+	f       float64             // kSumFloat: the finite values' sum ...
+	fc      float64             // ... plus this compensation (Neumaier), so deletes cancel
+	nan     int64               // kSumFloat: live NaN values
+	pinf    int64               // kSumFloat: live +Infinity values
+	ninf    int64               // kSumFloat: live -Infinity values
 	scales  map[int32]int64     // kSumNum: live values per scale (the result's scale is the largest)
 	mm      map[string]*msEntry // kMinMax: live count per value key
 	best    *msEntry            // kMinMax: the extreme of mm, nil when it must be searched again
@@ -83,6 +87,31 @@ type cell struct {
 	mi      map[int64]int64     // kMinMax over integers: live count per value
 	bestI   int64               // kMinMax over integers: the extreme of mi, valid if hasBest
 	hasBest bool
+}
+
+// addFloat adds x to the compensated float sum: a value added and later removed cancels
+// exactly, however large it was next to the rest.
+func (c *cell) addFloat(x float64) {
+	t := c.f + x
+	if math.Abs(c.f) >= math.Abs(x) {
+		c.fc += (c.f - t) + x
+	} else {
+		c.fc += (x - t) + c.f
+	}
+	c.f = t
+}
+
+// floatSum is the sum of the live float values, with IEEE rules for the non-finite ones.
+func (c *cell) floatSum() float64 {
+	switch {
+	case c.nan > 0 || c.pinf > 0 && c.ninf > 0:
+		return math.NaN()
+	case c.pinf > 0:
+		return math.Inf(1)
+	case c.ninf > 0:
+		return math.Inf(-1)
+	}
+	return c.f + c.fc
 }
 
 type msEntry struct {
@@ -152,7 +181,16 @@ func update(k aggKind, f *executor.AggFunc, a int, col arrow.Array, keep *array.
 				case *array.Float32:
 					v = float64(x.Value(i))
 				}
-				c.f += v * float64(w[i])
+				switch {
+				case math.IsNaN(v):
+					c.nan += w[i]
+				case math.IsInf(v, 1):
+					c.pinf += w[i]
+				case math.IsInf(v, -1):
+					c.ninf += w[i]
+				default:
+					c.addFloat(v * float64(w[i]))
+				}
 			}
 		}
 	case kSumNum:
@@ -347,13 +385,14 @@ func result(k aggKind, f *executor.AggFunc, c *cell) (any, error) {
 	}
 	switch k {
 	case kSumFloat:
+		sum := c.floatSum()
 		if f.Name == "avg" {
-			return c.f / float64(c.n), nil
+			return sum / float64(c.n), nil
 		}
 		if f.Type.Family == types.Float4 {
-			return float64(float32(c.f)), nil
+			return float64(float32(sum)), nil
 		}
-		return c.f, nil
+		return sum, nil
 	case kSumInt:
 		total := apd.New(c.i, 0)
 		if c.d != nil {

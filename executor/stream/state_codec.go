@@ -146,6 +146,10 @@ func appendCell(b []byte, c *cell) []byte {
 	b = binary.AppendVarint(b, c.n)
 	b = binary.AppendVarint(b, c.i)
 	b = appendDatum(b, c.f)
+	b = appendDatum(b, c.fc)
+	b = binary.AppendVarint(b, c.nan)
+	b = binary.AppendVarint(b, c.pinf)
+	b = binary.AppendVarint(b, c.ninf)
 	b = binary.AppendVarint(b, c.t)
 	b = binary.AppendVarint(b, c.fa)
 	if c.hasBest {
@@ -209,6 +213,8 @@ func decodeCell(d *decoder, c *cell) {
 	bits := d.uvarint()
 	c.n, c.i = d.varint(), d.varint()
 	c.f, _ = d.datum().(float64)
+	c.fc, _ = d.datum().(float64)
+	c.nan, c.pinf, c.ninf = d.varint(), d.varint(), d.varint()
 	c.t, c.fa = d.varint(), d.varint()
 	if bits&cellHasBest != 0 {
 		c.hasBest, c.bestI = true, d.varint()
