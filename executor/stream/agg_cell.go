@@ -1,6 +1,7 @@
 package stream
 
 import (
+	"strings"
 	"fmt"
 	"math"
 	"math/bits"
@@ -117,6 +118,7 @@ func (c *cell) floatSum() float64 {
 type msEntry struct {
 	v any
 	n int64
+	k string // its key in the multiset
 }
 
 // numCtx is exact for the additions of sums.
@@ -229,7 +231,9 @@ func update(k aggKind, f *executor.AggFunc, a int, col arrow.Array, keep *array.
 		for i, g := range gs {
 			if col.IsValid(i) && kept(keep, i) {
 				v := types.DatumAt(col, i, t)
-				buf = executor.DatumKey(buf[:0], v)
+				// Keyed by the exact value, so equal values in different forms (1.5 and 1.50,
+				// -0 and 0) are counted apart and the answer is always a live row's form.
+				buf = appendDatum(buf[:0], v)
 				if err := g.cells[a].msAdd(buf, v, w[i], f.Name == "max"); err != nil {
 					return err
 				}
@@ -316,8 +320,8 @@ func (c *cell) msAdd(key []byte, v any, w int64, max bool) error {
 		if c.mm == nil {
 			c.mm = map[string]*msEntry{}
 		}
-		e = &msEntry{v: v}
-		c.mm[string(key)] = e
+		e = &msEntry{v: v, k: string(key)}
+		c.mm[e.k] = e
 	}
 	e.n += w
 	switch {
@@ -329,24 +333,35 @@ func (c *cell) msAdd(key []byte, v any, w int64, max bool) error {
 			c.best = nil
 		}
 	case w > 0 && c.best != nil && c.best != e:
-		if cmp := executor.CompareDatums(v, c.best.v); max && cmp > 0 || !max && cmp < 0 {
+		if beats(e, c.best, max) {
 			c.best = e
 		}
 	}
 	return nil
 }
 
-// extreme returns the smallest (or largest) live value, nil if none. Distinct keys never
-// compare equal, so the map's iteration order cannot change the answer (keeps S2).
+// beats reports whether e is a better extreme than b. Equal values in different forms are
+// ordered by their keys, so every replica picks the same one whatever the map order.
+func beats(e, b *msEntry, max bool) bool {
+	cmp := executor.CompareDatums(e.v, b.v)
+	if cmp == 0 {
+		cmp = strings.Compare(b.k, e.k) // the smaller key wins, for min and max alike
+		if max {
+			cmp = -cmp
+		}
+	}
+	return max && cmp > 0 || !max && cmp < 0
+}
+
+// extreme returns the smallest (or largest) live value, nil if none. Ties between equal values
+// are broken by key, so the map's iteration order cannot change the answer (keeps S2).
 func (c *cell) extreme(max bool) any {
 	if len(c.mm) == 0 {
 		return nil
 	}
 	if c.best == nil {
 		for _, e := range c.mm {
-			if c.best == nil {
-				c.best = e
-			} else if cmp := executor.CompareDatums(e.v, c.best.v); max && cmp > 0 || !max && cmp < 0 {
+			if c.best == nil || beats(e, c.best, max) {
 				c.best = e
 			}
 		}

@@ -24,12 +24,24 @@ import (
 type distinctCodec struct{}
 
 func (distinctCodec) Append(b []byte, r *drow) []byte {
-	return binary.AppendVarint(appendRow(b, r.row), r.n)
+	b = binary.AppendVarint(appendRow(b, r.row), r.n)
+	b = binary.AppendUvarint(b, uint64(len(r.forms)))
+	for _, k := range sortedKeys(r.forms) {
+		b = binary.AppendVarint(appendRow(b, r.forms[k].row), r.forms[k].n)
+	}
+	return b
 }
 
 func (distinctCodec) Decode(b []byte) (*drow, error) {
 	d := decoder{b: b}
 	r := &drow{row: d.row(), n: d.varint()}
+	if n := d.count(); n > 0 {
+		r.forms = make(map[string]*dform, n)
+		for range n {
+			f := &dform{row: d.row(), n: d.varint()}
+			r.forms[formKey(f.row)] = f
+		}
+	}
 	return r, d.finish()
 }
 
@@ -237,7 +249,7 @@ func decodeCell(d *decoder, c *cell) {
 		c.mm = make(map[string]*msEntry, n)
 		for range n {
 			k := d.string()
-			c.mm[k] = &msEntry{v: d.datum(), n: d.varint()}
+			c.mm[k] = &msEntry{v: d.datum(), n: d.varint(), k: k}
 		}
 	}
 	if bits&cellBest != 0 {
