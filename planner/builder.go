@@ -21,6 +21,8 @@ type builder struct {
 	ctes []map[string]*cteDef
 	// nextWorkID numbers the working tables of WITH RECURSIVE.
 	nextWorkID int
+	// asOf records the scans of tables named FOR SYSTEM_TIME AS OF (see Plan.asOf).
+	asOf map[*executor.Scan]sql.Expr
 }
 
 // cteDef is a planned WITH query.

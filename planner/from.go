@@ -128,6 +128,12 @@ func (b *builder) fromItem(te sql.TableExpr, outer *outerCtx) (*rel, error) {
 					WithPosition(t.Name.Pos)
 			}
 			r = b.scanRel(desc, qual)
+			if t.AsOf != nil {
+				if b.asOf == nil {
+					b.asOf = map[*executor.Scan]sql.Expr{}
+				}
+				b.asOf[r.node.(*executor.Scan)] = t.AsOf
+			}
 		}
 		if names != nil {
 			cols, err := renameCols(r.cols, qual, names)

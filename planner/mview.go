@@ -45,7 +45,7 @@ func (b *builder) explainCreateView(s *sql.CreateViewStmt) (*Plan, error) {
 func (b *builder) streamPlan(s *sql.CreateViewStmt) (*StreamPlan, error) {
 	env := *b.env
 	env.AllowSources = true
-	sp, err := BuildStream(s.Query, &env)
+	sp, err := BuildStreamWith(s.Query, &env, StreamOptions{EmitOnWindowClose: s.EmitOnWindowClose})
 	if err != nil {
 		return nil, err
 	}
@@ -69,9 +69,6 @@ func (b *builder) viewDesc(s *sql.CreateViewStmt) (*storage.TableDesc, *StreamPl
 	}
 	if len(s.With) > 0 {
 		return nil, nil, nil, pgerror.Newf(pgerror.FeatureNotSupported, "materialized view option \"%s\" is not supported", s.With[0].Key)
-	}
-	if s.EmitOnWindowClose {
-		return nil, nil, nil, pgerror.New(pgerror.FeatureNotSupported, "EMIT ON WINDOW CLOSE is not supported yet")
 	}
 	sch, err := b.creationSchema(s.Name)
 	if err != nil {

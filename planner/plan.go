@@ -65,6 +65,11 @@ type Plan struct {
 	// executor.ExternalInput with one column per entry of CopyColumns.
 	CopyFrom    *storage.TableDesc
 	CopyColumns []int
+
+	// asOf holds the scans of tables named FOR SYSTEM_TIME AS OF, with the expression: the
+	// batch engine reads the table as it is (the clause is for views' temporal joins, which
+	// BuildStream lowers).
+	asOf map[*executor.Scan]sql.Expr
 }
 
 // Build plans one statement. (Named Build because the result type is Plan.) paramTypes are the types the client declared for $1..$n; a zero
@@ -81,6 +86,7 @@ func Build(stmt sql.Statement, env *Env, paramTypes []types.T) (_ *Plan, err err
 	if err != nil {
 		return nil, err
 	}
+	p.asOf = b.asOf
 	if p.Root != nil {
 		prune(p.Root, allTrue(len(p.Root.OutTypes())))
 	}

@@ -14,11 +14,32 @@ func mapCols(e executor.Expr, f func(int) int) executor.Expr {
 // mapRefs returns a copy of e with column references replaced by col(i, type) and, when outer
 // is not nil, outer references replaced by outer(i, type).
 func mapRefs(e executor.Expr, col, outer func(int, types.T) executor.Expr) executor.Expr {
+	return rewriteExpr(e, func(x executor.Expr) (executor.Expr, bool) {
+		switch y := x.(type) {
+		case *executor.ColRef:
+			return col(y.Idx, y.T), true
+		case *executor.OuterRef:
+			if outer != nil {
+				return outer(y.Idx, y.T), true
+			}
+		}
+		return nil, false
+	})
+}
+
+// rewriteExpr returns a copy of e in which every node for which f returns (r, true) is
+// replaced by r (f sees a node before its operands; a replaced node's operands are not
+// visited). Nodes f leaves alone are copied with their operands rewritten; leaves (constants,
+// parameters, references f keeps) are shared.
+func rewriteExpr(e executor.Expr, f func(executor.Expr) (executor.Expr, bool)) executor.Expr {
+	if r, ok := f(e); ok {
+		return r
+	}
 	m := func(x executor.Expr) executor.Expr {
 		if x == nil {
 			return nil
 		}
-		return mapRefs(x, col, outer)
+		return rewriteExpr(x, f)
 	}
 	ms := func(xs []executor.Expr) []executor.Expr {
 		out := make([]executor.Expr, len(xs))
@@ -28,12 +49,6 @@ func mapRefs(e executor.Expr, col, outer func(int, types.T) executor.Expr) execu
 		return out
 	}
 	switch x := e.(type) {
-	case *executor.ColRef:
-		return col(x.Idx, x.T)
-	case *executor.OuterRef:
-		if outer != nil {
-			return outer(x.Idx, x.T)
-		}
 	case *executor.BinOp:
 		return &executor.BinOp{Op: x.Op, L: m(x.L), R: m(x.R), T: x.T}
 	case *executor.UnOp:

@@ -36,7 +36,12 @@ type StreamPlan struct {
 // post-order walk of the batch plan, left input first), so the same query over the same
 // catalog always yields the same IDs. Constructs the stream operators cannot maintain are
 // refused with 0A000.
-func BuildStream(q *sql.Query, env *Env) (_ *StreamPlan, err error) {
+func BuildStream(q *sql.Query, env *Env) (*StreamPlan, error) {
+	return BuildStreamWith(q, env, StreamOptions{})
+}
+
+// BuildStreamWith is BuildStream with the view's options (EMIT ON WINDOW CLOSE).
+func BuildStreamWith(q *sql.Query, env *Env, opts StreamOptions) (_ *StreamPlan, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			err = pgerror.Newf(pgerror.Internal, "internal error in stream planner: %v", p)
@@ -53,9 +58,12 @@ func BuildStream(q *sql.Query, env *Env) (_ *StreamPlan, err error) {
 	// emits its rank only when something above reads it.
 	pr := &pruner{seen: map[executor.Node][]bool{}}
 	pr.prune(p.Root, allTrue(len(p.Root.OutTypes())))
-	l := &lowerer{env: env, sourceIDs: map[uint32]int{}, req: pr.seen}
+	l := &lowerer{env: env, sourceIDs: map[uint32]int{}, req: pr.seen, asOf: p.asOf, temporal: map[*executor.Scan]bool{}}
 	out, err := l.node(p.Root)
 	if err != nil {
+		return nil, err
+	}
+	if out, err = l.finishWatermarks(out, opts); err != nil {
 		return nil, err
 	}
 	l.g.Output = out
@@ -127,6 +135,14 @@ func errBoundParams() error {
 //	HopWindow                Hop (TUMBLE is a Filter and a Project already)
 //	Filter rn <= N over [Project over] Window of row_number/rank/dense_rank
 //	                         GroupTopN [Project] [Filter of the other conditions]
+//	Filter reading an uncorrelated scalar subquery that is an aggregate without GROUP BY
+//	                         CrossJoin with the subquery's dataflow, Filter, Project
+//	                         (stream_subquery.go)
+//	Join whose right side is a table FOR SYSTEM_TIME AS OF PROCTIME()
+//	                         TemporalJoin [Filter] (left side append-only)
+//
+// Then (stream_watermark.go) operators whose keys carry strict watermarks free closed state
+// (Cleanup), and EMIT ON WINDOW CLOSE appends an EmitOnWindowClose.
 //
 // Everything else is refused with 0A000 (see node).
 type lowerer struct {
@@ -135,6 +151,10 @@ type lowerer struct {
 	explain   []string
 	sourceIDs map[uint32]int // table ID -> its source node (one per table, shared by self-joins)
 	req       map[executor.Node][]bool
+	// asOf holds the scans of tables named FOR SYSTEM_TIME AS OF (the batch planner ignores
+	// it); temporal marks those a temporal join reads, the only place they may be.
+	asOf     map[*executor.Scan]sql.Expr
+	temporal map[*executor.Scan]bool
 }
 
 // add appends a node and returns its ID.
@@ -224,14 +244,24 @@ func (l *lowerer) scan(s *executor.Scan) (int, error) {
 	if desc == nil {
 		return 0, pgerror.Newf(pgerror.UndefinedTable, "relation with OID %d does not exist", s.TableID)
 	}
+	if l.asOf[s] != nil && !l.temporal[s] {
+		return 0, unsupported("FOR SYSTEM_TIME AS OF other than on the right side of a join")
+	}
 	src, ok := l.sourceIDs[s.TableID]
 	if !ok {
 		ts := make([]types.T, len(desc.Columns))
 		for i, c := range desc.Columns {
 			ts[i] = c.Type
 		}
-		src = l.add(&stream.SourceSpec{Table: s.TableID, Types: ts},
-			fmt.Sprintf("Source %s (table %d, %d columns)", s.Name, s.TableID, len(ts)))
+		wm, appendOnly := sourceWatermark(desc)
+		text := fmt.Sprintf("Source %s (table %d, %d columns", s.Name, s.TableID, len(ts))
+		if wm != nil {
+			text += fmt.Sprintf(", watermark #%d", wm.Col)
+		}
+		if appendOnly {
+			text += ", append-only"
+		}
+		src = l.add(&stream.SourceSpec{Table: s.TableID, Types: ts, Watermark: wm, AppendOnly: appendOnly}, text+")")
 		l.sourceIDs[s.TableID] = src
 	}
 	// The scan's key span is only an access path: the conditions it came from stay in a
@@ -257,6 +287,9 @@ func identityInts(n int) []int {
 func (l *lowerer) filter(in int, pred executor.Expr) (int, error) {
 	if pred == nil {
 		return in, nil
+	}
+	if subs := scalarSubqueries(pred); len(subs) > 0 {
+		return l.dynamicFilter(in, pred, subs)
 	}
 	if err := checkStreamExpr(pred); err != nil {
 		return 0, err
@@ -285,11 +318,12 @@ func (l *lowerer) project(in int, exprs []executor.Expr, width int) (int, error)
 			if merged, ok := composeProjections(ps.Exprs, exprs); ok {
 				below := l.g.Nodes[n-1].Inputs[0]
 				l.g.Nodes, l.explain = l.g.Nodes[:n-1], l.explain[:n-1]
-				return l.add(&stream.ProjectSpec{Exprs: merged}, "Project ("+exprList(merged)+")", below), nil
+				return l.add(&stream.ProjectSpec{Exprs: merged, Watermarks: watermarkDerivations(merged)},
+					"Project ("+exprList(merged)+")", below), nil
 			}
 		}
 	}
-	return l.add(&stream.ProjectSpec{Exprs: exprs}, "Project ("+exprList(exprs)+")", in), nil
+	return l.add(&stream.ProjectSpec{Exprs: exprs, Watermarks: watermarkDerivations(exprs)}, "Project ("+exprList(exprs)+")", in), nil
 }
 
 // composeProjections returns outer computed over inner's input, when that neither grows the

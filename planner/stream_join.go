@@ -7,6 +7,8 @@ import (
 
 	"github.com/eddydb/eddy/executor"
 	"github.com/eddydb/eddy/executor/stream"
+	"github.com/eddydb/eddy/sql"
+	"github.com/eddydb/eddy/sql/pgerror"
 	"github.com/eddydb/eddy/sql/types"
 )
 
@@ -14,6 +16,9 @@ import (
 // right above an inner join (a comma join's WHERE): their equalities between the two sides
 // become join keys and the rest a Filter, which for an inner join selects the same rows.
 func (l *lowerer) join(j *executor.Join, conds []executor.Expr) (int, error) {
+	if sc, ok := j.Right.(*executor.Scan); ok && l.asOf[sc] != nil {
+		return l.temporalJoin(j, conds, sc)
+	}
 	switch {
 	case j.Kind == executor.SemiJoin || j.Kind == executor.AntiJoin:
 		return l.semiJoin(j)
@@ -318,4 +323,88 @@ func valueText(c *executor.Const) string {
 		return s
 	}
 	return "'" + strings.ReplaceAll(s, "'", "''") + "'"
+}
+
+// temporalJoin lowers s JOIN t FOR SYSTEM_TIME AS OF PROCTIME() ON ... (RisingWave's temporal
+// join; the batch engine ignores the clause and joins t as it is): each row of the append-only
+// left side meets t's rows as they are when it arrives (stream.TemporalJoin). Inner and LEFT
+// joins on column equalities; an inner join's other conditions filter its output. The right
+// side must be the table itself (sc), named FOR SYSTEM_TIME AS OF PROCTIME().
+func (l *lowerer) temporalJoin(j *executor.Join, conds []executor.Expr, sc *executor.Scan) (int, error) {
+	if f, ok := l.asOf[sc].(*sql.FuncCall); !ok || f.Schema != "" || !strings.EqualFold(f.Name, "proctime") ||
+		len(f.Args) > 0 || f.Star || f.Over != nil {
+		return 0, pgerror.As(unsupported("FOR SYSTEM_TIME AS OF an expression other than PROCTIME()")).
+			WithHint("A temporal join reads the right side as it is when each left row arrives: FOR SYSTEM_TIME AS OF PROCTIME().")
+	}
+	switch j.Kind {
+	case executor.InnerJoin, executor.LeftJoin:
+	default:
+		return 0, unsupported("a RIGHT or FULL temporal join")
+	}
+	nl := len(j.Left.OutTypes())
+	jn := *j
+	jn.LeftKeys = slices.Clone(j.LeftKeys)
+	jn.RightKeys = slices.Clone(j.RightKeys)
+	if j.Kind == executor.InnerJoin {
+		all := slices.Clone(conds)
+		if j.Residual != nil {
+			all = append(all, conjuncts(j.Residual)...)
+		}
+		jn.Residual = nil
+		if len(all) > 0 {
+			splitJoinPred(&jn, andAll(all), nl)
+		}
+	} else if j.Residual != nil {
+		return 0, unsupported("a LEFT temporal join condition other than column equalities")
+	}
+	if len(jn.LeftKeys) == 0 {
+		return 0, unsupported("a temporal join without an equality condition between its sides")
+	}
+	for _, k := range append(slices.Clone(jn.LeftKeys), jn.RightKeys...) {
+		if err := checkStreamExpr(k); err != nil {
+			return 0, err
+		}
+	}
+	left, err := l.node(j.Left)
+	if err != nil {
+		return 0, err
+	}
+	props, err := stream.AnalyzeGraph(&l.g)
+	if err != nil {
+		return 0, pgerror.Newf(pgerror.Internal, "invalid stream plan: %v", err)
+	}
+	if !props[left].AppendOnly {
+		return 0, pgerror.New(pgerror.FeatureNotSupported, "the left side of a temporal join must be append-only").
+			WithHint("Read a source (CREATE SOURCE), filtered or projected only, on the left of a join with " +
+				"FOR SYSTEM_TIME AS OF PROCTIME(): a table's rows may change, and past results of a temporal join cannot.")
+	}
+	left, lk, lextra, err := l.keyColumns(left, j.Left.OutTypes(), jn.LeftKeys)
+	if err != nil {
+		return 0, err
+	}
+	l.temporal[sc] = true
+	right, err := l.node(sc)
+	if err != nil {
+		return 0, err
+	}
+	right, rk, rextra, err := l.keyColumns(right, j.Right.OutTypes(), jn.RightKeys)
+	if err != nil {
+		return 0, err
+	}
+	out := l.add(&stream.TemporalJoinSpec{Kind: j.Kind, LeftKeys: lk, RightKeys: rk},
+		fmt.Sprintf("TemporalJoin %s left=(%s) right=(%s)", j.Kind, colList(lk), colList(rk)), left, right)
+	if lextra+rextra > 0 {
+		var exprs []executor.Expr
+		for i, t := range j.Left.OutTypes() {
+			exprs = append(exprs, &executor.ColRef{Idx: i, T: t})
+		}
+		base := nl + lextra
+		for i, t := range j.Right.OutTypes() {
+			exprs = append(exprs, &executor.ColRef{Idx: base + i, T: t})
+		}
+		if out, err = l.project(out, exprs, base+len(j.Right.OutTypes())+rextra); err != nil {
+			return 0, err
+		}
+	}
+	return l.filter(out, jn.Residual)
 }

@@ -1,9 +1,9 @@
 package server
 
 import (
-	"strings"
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/eddydb/eddy/executor"
 	"github.com/eddydb/eddy/planner"

@@ -1,9 +1,9 @@
 package storage
 
 import (
-	"strings"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/cockroachdb/pebble"
 	"github.com/eddydb/eddy/sql/pgerror"

@@ -34,6 +34,14 @@ type HashAgg struct {
 	state  State[*group]
 	buf    []byte
 	inited bool
+
+	// Cleanup by watermark (AggSpec.Cleanup): index holds, per group whose cleanup key is not
+	// NULL, the key's time then the group's key, so the groups below a watermark are the
+	// index's first entries. Entries of groups that emptied stay until the watermark passes.
+	cleanup *WatermarkCleanup
+	index   State[struct{}]
+	wm      int64 // the cleanup column's watermark (in memory: see AdvanceWatermark)
+	cleaned int64
 }
 
 // group is one group's state.
@@ -47,7 +55,8 @@ type group struct {
 // NewHashAgg returns an aggregation of inputs of types in, grouped by columns groupCols.
 // Its state is in memory (MemState); AttachPebbleState swaps in a Pebble-backed one.
 func NewHashAgg(mem memory.Allocator, in []types.T, groupCols []int, aggs []executor.AggFunc) (*HashAgg, error) {
-	h := &HashAgg{mem: mem, in: in, groupC: groupCols, aggs: aggs, state: NewMemState[*group]()}
+	h := &HashAgg{mem: mem, in: in, groupC: groupCols, aggs: aggs, state: NewMemState[*group](),
+		index: NewMemState[struct{}](), wm: NoWatermark}
 	for _, c := range groupCols {
 		h.out = append(h.out, in[c])
 	}
@@ -126,6 +135,11 @@ func (h *HashAgg) Push(ctx context.Context, _ int, in ChangeBatch) ([]ChangeBatc
 					k[j] = types.DatumAt(in.Rec.Column(c), i, h.in[c])
 				}
 				g = h.newGroup(k)
+				if h.cleanup != nil {
+					if t, ok := k[h.cleanup.Key].(int64); ok {
+						h.index.Put(wmIndexKey(t, key), struct{}{})
+					}
+				}
 			}
 			seen[key] = g
 			touched = append(touched, g)
@@ -168,6 +182,24 @@ func (h *HashAgg) Push(ctx context.Context, _ int, in ChangeBatch) ([]ChangeBatc
 	}
 	return rb.finish(), nil
 }
+
+// AdvanceWatermark implements WatermarkOperator: with Cleanup, a watermark of the cleanup
+// key's column forgets the groups whose key lies below it, without retracting their rows. The
+// watermark is strict (Build checks it), so no change will reach those groups again: their
+// rows are final. The watermark is kept in memory only; a restarted operator is told it again,
+// and its index no longer holds the groups already freed.
+func (h *HashAgg) AdvanceWatermark(_ context.Context, _ int, col int, wm int64) ([]ChangeBatch, error) {
+	if h.cleanup == nil || col != h.groupC[h.cleanup.Key] || wm <= h.wm {
+		return nil, nil
+	}
+	from := h.wm
+	h.wm = wm
+	h.cleaned += cleanBelow(h.index, from, wm, func(key string) { h.state.Delete(key) })
+	return nil, nil
+}
+
+// Cleaned returns the number of groups freed by watermark.
+func (h *HashAgg) Cleaned() int64 { return h.cleaned }
 
 // emit appends g's change to rb: nothing if its row is unchanged, else -old (if any) and +new
 // (if the group is live, or always for the global aggregate).

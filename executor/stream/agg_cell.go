@@ -1,10 +1,10 @@
 package stream
 
 import (
-	"strings"
 	"fmt"
 	"math"
 	"math/bits"
+	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"

@@ -5,6 +5,10 @@ import (
 	"context"
 	"encoding/gob"
 	"fmt"
+	"math"
+	"slices"
+
+	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/eddydb/eddy/executor"
 	"github.com/eddydb/eddy/sql/types"
@@ -38,6 +42,12 @@ type Spec interface{ spec() }
 type SourceSpec struct {
 	Table uint32
 	Types []types.T
+	// Watermark names the column carrying the relation's event-time watermark (delivered by
+	// Dataflow.AdvanceWatermark), nil when none. A pointer so that graphs encoded before
+	// watermarks existed decode as "none".
+	Watermark *SourceWatermark
+	// AppendOnly: the relation only ever gains rows (a source), so its watermark is strict.
+	AppendOnly bool
 }
 
 // FilterSpec keeps rows where Pred holds (a condition list). Expressions in a graph must not
@@ -46,17 +56,39 @@ type SourceSpec struct {
 // command being applied).
 type FilterSpec struct{ Pred executor.Expr }
 
-// ProjectSpec computes Exprs over each row (the same restrictions as FilterSpec).
-type ProjectSpec struct{ Exprs []executor.Expr }
-
-// AggSpec groups by Group columns and computes Aggs (see HashAgg).
-type AggSpec struct {
-	Group []int
-	Aggs  []executor.AggFunc
+// ProjectSpec computes Exprs over each row (the same restrictions as FilterSpec). Watermarks
+// lists the output columns that carry an input column's watermark (see WatermarkDerivation).
+type ProjectSpec struct {
+	Exprs      []executor.Expr
+	Watermarks []WatermarkDerivation
 }
 
-// JoinSpec is an equi-join of its two inputs (see Join).
+// AggSpec groups by Group columns and computes Aggs (see HashAgg). With Cleanup, groups whose
+// key column Group[Cleanup.Key] lies below its strict watermark are forgotten (their rows stay
+// in the view: they are final).
+type AggSpec struct {
+	Group   []int
+	Aggs    []executor.AggFunc
+	Cleanup *WatermarkCleanup
+}
+
+// JoinSpec is an equi-join of its two inputs (see Join); without keys it is an inner cross
+// join (see CrossJoin). With Cleanup, the buckets whose key pair Cleanup.Key lies below the
+// smaller of the two sides' strict watermarks are forgotten.
 type JoinSpec struct {
+	Kind                executor.JoinKind
+	LeftKeys, RightKeys []int
+	Cleanup             *WatermarkCleanup
+}
+
+// EOWCSpec is EMIT ON WINDOW CLOSE over the view's output (see EmitOnWindowClose): Col is the
+// output column whose watermark closes rows.
+type EOWCSpec struct{ Col int }
+
+// TemporalJoinSpec joins each row of its append-only left input with the rows of its right
+// input as they are when the left row arrives (FOR SYSTEM_TIME AS OF PROCTIME(); see
+// TemporalJoin). Kind is InnerJoin or LeftJoin.
+type TemporalJoinSpec struct {
 	Kind                executor.JoinKind
 	LeftKeys, RightKeys []int
 }
@@ -73,18 +105,20 @@ type TopNSpec struct {
 	Limit, Offset int64
 }
 
-func (*SourceSpec) spec()   {}
-func (*FilterSpec) spec()   {}
-func (*ProjectSpec) spec()  {}
-func (*AggSpec) spec()      {}
-func (*JoinSpec) spec()     {}
-func (*UnionAllSpec) spec() {}
-func (*DistinctSpec) spec() {}
-func (*TopNSpec) spec()     {}
+func (*SourceSpec) spec()       {}
+func (*FilterSpec) spec()       {}
+func (*ProjectSpec) spec()      {}
+func (*AggSpec) spec()          {}
+func (*JoinSpec) spec()         {}
+func (*UnionAllSpec) spec()     {}
+func (*DistinctSpec) spec()     {}
+func (*TopNSpec) spec()         {}
+func (*EOWCSpec) spec()         {}
+func (*TemporalJoinSpec) spec() {}
 
 func init() {
 	for _, s := range []Spec{&SourceSpec{}, &FilterSpec{}, &ProjectSpec{}, &AggSpec{}, &JoinSpec{},
-		&UnionAllSpec{}, &DistinctSpec{}, &TopNSpec{}} {
+		&UnionAllSpec{}, &DistinctSpec{}, &TopNSpec{}, &EOWCSpec{}, &TemporalJoinSpec{}} {
 		gob.Register(s)
 	}
 }
@@ -101,14 +135,26 @@ type portBatch struct {
 	b    ChangeBatch
 }
 
+// wmEvent tells node's input port that column col now has watermark wm.
+type wmEvent struct {
+	port, col int
+	wm        int64
+}
+
 // Dataflow is a running Graph. It is driven by one goroutine: each Push runs the change of one
-// base table through every operator that depends on it, in node order, before returning.
+// base table through every operator that depends on it, in node order, before returning;
+// AdvanceWatermark does the same with a base table's watermark.
 type Dataflow struct {
+	ids       []int      // node IDs
 	ops       []Operator // nil for sources
 	types     [][]types.T
+	inputs    [][]int // input node indexes, by port
 	consumers [][]edge
 	sources   map[uint32][]int
 	out       int
+	rules     [][]wmRule  // per node and output column: how its watermark is derived
+	props     []NodeProps // per node
+	wm        [][]int64   // per node and output column: its current watermark
 }
 
 // Build starts g's operators, evaluating expressions in ec, and returns the view's initial
@@ -121,63 +167,110 @@ func Build(ctx context.Context, g *Graph, ec *executor.ExecContext) (*Dataflow, 
 // and first Push: the place to attach durable state (AttachPebbleState). Sources have no
 // operator and are not passed to attach.
 func BuildWith(ctx context.Context, g *Graph, ec *executor.ExecContext, attach func(nodeID int, op Operator) error) (*Dataflow, []ChangeBatch, error) {
-	df := &Dataflow{sources: map[uint32][]int{}, out: -1}
-	pos := map[int]int{}
-	var inits [][]ChangeBatch
-	fail := func(err error) (*Dataflow, []ChangeBatch, error) {
-		for _, bs := range inits {
-			ReleaseAll(bs)
-		}
+	df, err := assemble(g, ec, attach)
+	if err != nil {
 		return nil, nil, err
 	}
-	for i, n := range g.Nodes {
-		if _, dup := pos[n.ID]; dup {
-			return fail(fmt.Errorf("stream: operator ID %d used twice", n.ID))
-		}
-		pos[n.ID] = i
-		ins := make([][]types.T, len(n.Inputs))
-		for p, id := range n.Inputs {
-			j, ok := pos[id]
-			if !ok {
-				return fail(fmt.Errorf("stream: operator %d reads %d, which is not before it", n.ID, id))
-			}
-			ins[p] = df.types[j]
-			df.consumers[j] = append(df.consumers[j], edge{node: i, port: p})
-		}
-		op, ts, err := newOperator(ec, n, ins)
-		if err != nil {
-			return fail(fmt.Errorf("stream: operator %d: %w", n.ID, err))
-		}
-		if attach != nil && op != nil {
-			if err := attach(n.ID, op); err != nil {
-				return fail(fmt.Errorf("stream: operator %d: %w", n.ID, err))
-			}
-		}
-		df.ops = append(df.ops, op)
-		df.types = append(df.types, ts)
-		df.consumers = append(df.consumers, nil)
-		if s, ok := n.Spec.(*SourceSpec); ok {
-			df.sources[s.Table] = append(df.sources[s.Table], i)
-		}
-		var init []ChangeBatch
-		if it, ok := op.(initer); ok {
-			if init, err = it.Init(ctx); err != nil {
-				return fail(fmt.Errorf("stream: operator %d: %w", n.ID, err))
-			}
-		}
-		inits = append(inits, init)
-		if n.ID == g.Output {
+	for i, id := range df.ids {
+		if id == g.Output {
 			df.out = i
 		}
 	}
 	if df.out < 0 {
-		return fail(fmt.Errorf("stream: output operator %d not in the graph", g.Output))
+		return nil, nil, fmt.Errorf("stream: output operator %d not in the graph", g.Output)
 	}
-	out, err := df.run(ctx, make([][]portBatch, len(df.ops)), inits)
+	inits := make([][]ChangeBatch, len(df.ops))
+	for i, op := range df.ops {
+		if it, ok := op.(initer); ok {
+			init, err := it.Init(ctx)
+			if err != nil {
+				for _, bs := range inits {
+					ReleaseAll(bs)
+				}
+				return nil, nil, fmt.Errorf("stream: operator %d: %w", df.ids[i], err)
+			}
+			inits[i] = init
+		}
+	}
+	out, err := df.run(ctx, make([][]portBatch, len(df.ops)), inits, nil)
 	if err != nil {
 		return nil, nil, err
 	}
 	return df, out, nil
+}
+
+// AnalyzeGraph returns the static properties of every node's output (append-only, the columns
+// carrying watermarks), by node ID, checking the graph as Build does. g.Output need not be set:
+// the planner analyzes graphs it is still building.
+func AnalyzeGraph(g *Graph) (map[int]NodeProps, error) {
+	df, err := assemble(g, &executor.ExecContext{Mem: memory.DefaultAllocator}, nil)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[int]NodeProps, len(df.ids))
+	for i, id := range df.ids {
+		out[id] = df.props[i]
+	}
+	return out, nil
+}
+
+// assemble makes g's operators (attaching their state) and derives the watermark rules and
+// static properties of every node.
+func assemble(g *Graph, ec *executor.ExecContext, attach func(nodeID int, op Operator) error) (*Dataflow, error) {
+	df := &Dataflow{sources: map[uint32][]int{}, out: -1}
+	pos := map[int]int{}
+	for i, n := range g.Nodes {
+		if _, dup := pos[n.ID]; dup {
+			return nil, fmt.Errorf("stream: operator ID %d used twice", n.ID)
+		}
+		pos[n.ID] = i
+		ins := make([][]types.T, len(n.Inputs))
+		inProps := make([]NodeProps, len(n.Inputs))
+		var inIdx []int
+		for p, id := range n.Inputs {
+			j, ok := pos[id]
+			if !ok {
+				return nil, fmt.Errorf("stream: operator %d reads %d, which is not before it", n.ID, id)
+			}
+			ins[p], inProps[p] = df.types[j], df.props[j]
+			inIdx = append(inIdx, j)
+			df.consumers[j] = append(df.consumers[j], edge{node: i, port: p})
+		}
+		op, ts, err := newOperator(ec, n, ins)
+		if err != nil {
+			return nil, fmt.Errorf("stream: operator %d: %w", n.ID, err)
+		}
+		rules, err := watermarkRules(n, ins, ts)
+		if err != nil {
+			return nil, fmt.Errorf("stream: operator %d: %w", n.ID, err)
+		}
+		props := nodeProps(n, rules, inProps, len(ts))
+		props.Types = ts
+		if err := checkWatermarkUse(n, inProps); err != nil {
+			return nil, fmt.Errorf("stream: operator %d: %w", n.ID, err)
+		}
+		if attach != nil && op != nil {
+			if err := attach(n.ID, op); err != nil {
+				return nil, fmt.Errorf("stream: operator %d: %w", n.ID, err)
+			}
+		}
+		wm := make([]int64, len(ts))
+		for c := range wm {
+			wm[c] = NoWatermark
+		}
+		df.ids = append(df.ids, n.ID)
+		df.ops = append(df.ops, op)
+		df.types = append(df.types, ts)
+		df.inputs = append(df.inputs, inIdx)
+		df.consumers = append(df.consumers, nil)
+		df.rules = append(df.rules, rules)
+		df.props = append(df.props, props)
+		df.wm = append(df.wm, wm)
+		if s, ok := n.Spec.(*SourceSpec); ok {
+			df.sources[s.Table] = append(df.sources[s.Table], i)
+		}
+	}
+	return df, nil
 }
 
 // newOperator builds node n over inputs of types ins and returns it with its output types.
@@ -186,7 +279,7 @@ func newOperator(ec *executor.ExecContext, n Node, ins [][]types.T) (Operator, [
 	switch n.Spec.(type) {
 	case *SourceSpec:
 		want = 0
-	case *JoinSpec:
+	case *JoinSpec, *TemporalJoinSpec:
 		want = 2
 	case *UnionAllSpec:
 		if want = len(n.Inputs); want == 0 {
@@ -198,6 +291,9 @@ func newOperator(ec *executor.ExecContext, n Node, ins [][]types.T) (Operator, [
 	}
 	switch s := n.Spec.(type) {
 	case *SourceSpec:
+		if w := s.Watermark; w != nil && (w.Col < 0 || w.Col >= len(s.Types) || !isTime(s.Types[w.Col])) {
+			return nil, nil, fmt.Errorf("source watermark on column %d of %v", w.Col, s.Types)
+		}
 		return nil, s.Types, nil
 	case *FilterSpec:
 		return NewFilter(ec, s.Pred), ins[0], nil
@@ -209,9 +305,24 @@ func newOperator(ec *executor.ExecContext, n Node, ins [][]types.T) (Operator, [
 		if err != nil {
 			return nil, nil, err
 		}
+		h.cleanup = s.Cleanup
 		return h, h.OutTypes(), nil
 	case *JoinSpec:
+		if len(s.LeftKeys) == 0 && len(s.RightKeys) == 0 {
+			if s.Kind != executor.InnerJoin || s.Cleanup != nil {
+				return nil, nil, fmt.Errorf("a %s join without keys", s.Kind)
+			}
+			c := NewCrossJoin(ec.Mem, ins[0], ins[1])
+			return c, c.OutTypes(), nil
+		}
 		j, err := NewJoin(ec.Mem, s.Kind, ins[0], ins[1], s.LeftKeys, s.RightKeys)
+		if err != nil {
+			return nil, nil, err
+		}
+		j.cleanup = s.Cleanup
+		return j, j.OutTypes(), nil
+	case *TemporalJoinSpec:
+		j, err := NewTemporalJoin(ec.Mem, s.Kind, ins[0], ins[1], s.LeftKeys, s.RightKeys)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -243,6 +354,12 @@ func newOperator(ec *executor.ExecContext, n Node, ins [][]types.T) (Operator, [
 			return nil, nil, err
 		}
 		return h, h.OutTypes(), nil
+	case *EOWCSpec:
+		e, err := NewEmitOnWindowClose(ec.Mem, ins[0], s.Col)
+		if err != nil {
+			return nil, nil, err
+		}
+		return e, ins[0], nil
 	}
 	return nil, nil, fmt.Errorf("unknown operator %T", n.Spec)
 }
@@ -259,13 +376,111 @@ func (df *Dataflow) Push(ctx context.Context, table uint32, in ChangeBatch) ([]C
 		in.Rec.Retain()
 		pending[i] = append(pending[i], portBatch{b: in})
 	}
-	return df.run(ctx, pending, nil)
+	return df.run(ctx, pending, nil, nil)
+}
+
+// AdvanceWatermark delivers the watermark wm (microseconds since the epoch) of base relation
+// table: every row of table the dataflow will be pushed from now on has its watermark column at
+// or above wm (or NULL). It returns the view's changes this causes (the rows EMIT ON WINDOW
+// CLOSE releases), which the caller stages like Push's, and frees the state no future change
+// can reach. A table without a watermark in this dataflow, or a watermark not above the last
+// one delivered for the table, changes nothing; so delivering the current watermark again
+// after a rebuild over a checkpoint emits nothing that was already emitted.
+// After an error the dataflow's state is undefined: the caller must rebuild it.
+func (df *Dataflow) AdvanceWatermark(ctx context.Context, table uint32, wm int64) ([]ChangeBatch, error) {
+	wmIn := make([][]wmEvent, len(df.ops))
+	any := false
+	for _, i := range df.sources[table] {
+		for c, r := range df.props[i].Watermarks {
+			if r == NoWatermarkKind || wm <= df.wm[i][c] {
+				continue
+			}
+			df.wm[i][c] = wm
+			any = true
+			for _, e := range df.consumers[i] {
+				wmIn[e.node] = append(wmIn[e.node], wmEvent{port: e.port, col: c, wm: wm})
+			}
+		}
+	}
+	if !any {
+		return nil, nil
+	}
+	return df.run(ctx, make([][]portBatch, len(df.ops)), nil, wmIn)
+}
+
+// WatermarkTables returns the base tables whose watermark this dataflow uses (its sources with
+// a watermark column), ascending: the tables AdvanceWatermark is worth calling for.
+func (df *Dataflow) WatermarkTables() []uint32 {
+	var out []uint32
+	for table, idx := range df.sources {
+		for _, i := range idx {
+			if slices.ContainsFunc(df.props[i].Watermarks, func(k WatermarkKind) bool { return k != NoWatermarkKind }) {
+				out = append(out, table)
+				break
+			}
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// Watermarks returns the current watermarks of node id's output columns (NoWatermark for
+// none), nil if there is no such node.
+func (df *Dataflow) Watermarks(id int) []int64 {
+	for i, x := range df.ids {
+		if x == id {
+			return slices.Clone(df.wm[i])
+		}
+	}
+	return nil
+}
+
+// OutputWatermarks returns the current watermarks of the view's columns.
+func (df *Dataflow) OutputWatermarks() []int64 { return slices.Clone(df.wm[df.out]) }
+
+// Cleaned returns, by node ID, how many state entries each operator freed by watermark since it
+// was built (groups, join buckets, partitions, rows EMIT ON WINDOW CLOSE emitted); operators
+// that freed none are absent.
+func (df *Dataflow) Cleaned() map[int]int64 {
+	out := map[int]int64{}
+	for i, op := range df.ops {
+		if c, ok := op.(interface{ Cleaned() int64 }); ok && c.Cleaned() > 0 {
+			out[df.ids[i]] = c.Cleaned()
+		}
+	}
+	return out
+}
+
+// recompute derives node i's output watermarks from its inputs' and returns the columns whose
+// watermark rose.
+func (df *Dataflow) recompute(i int) []int {
+	var changed []int
+	for c, r := range df.rules[i] {
+		if len(r) == 0 {
+			continue
+		}
+		v := int64(math.MaxInt64)
+		for _, t := range r {
+			w := df.wm[df.inputs[i][t.port]][t.col]
+			if w == NoWatermark {
+				v = NoWatermark
+				break
+			}
+			v = min(v, t.fn.Apply(w))
+		}
+		if v > df.wm[i][c] {
+			df.wm[i][c] = v
+			changed = append(changed, c)
+		}
+	}
+	return changed
 }
 
 // run processes nodes in order: each consumes its pending input batches (sources pass theirs
-// on), extra holds output a node produced already (Init); outputs go to the consumers' pending
-// lists and, for the output node, to the result.
-func (df *Dataflow) run(ctx context.Context, pending [][]portBatch, extra [][]ChangeBatch) ([]ChangeBatch, error) {
+// on), then the watermarks its inputs advanced to (wmIn); extra holds output a node produced
+// already (Init). Outputs go to the consumers' pending lists and, for the output node, to the
+// result; advanced watermarks to the consumers' wmIn.
+func (df *Dataflow) run(ctx context.Context, pending [][]portBatch, extra [][]ChangeBatch, wmIn [][]wmEvent) ([]ChangeBatch, error) {
 	var result []ChangeBatch
 	releaseFrom := func(i int) {
 		for ; i < len(df.ops); i++ {
@@ -286,6 +501,12 @@ func (df *Dataflow) run(ctx context.Context, pending [][]portBatch, extra [][]Ch
 		var outs []ChangeBatch
 		if i < len(extra) {
 			outs = extra[i]
+			extra[i] = nil
+		}
+		fail := func(err error) ([]ChangeBatch, error) {
+			ReleaseAll(outs)
+			releaseFrom(i + 1)
+			return nil, err
 		}
 		for k, pb := range pending[i] {
 			if op == nil {
@@ -299,14 +520,26 @@ func (df *Dataflow) run(ctx context.Context, pending [][]portBatch, extra [][]Ch
 					rest.b.Release()
 				}
 				pending[i] = nil
-				ReleaseAll(outs)
-				if i < len(extra) {
-					extra[i] = nil
-				}
-				releaseFrom(i + 1)
-				return nil, err
+				return fail(err)
 			}
 			outs = append(outs, res...)
+		}
+		pending[i] = nil
+		if i < len(wmIn) && len(wmIn[i]) > 0 {
+			if wo, ok := op.(WatermarkOperator); ok {
+				for _, ev := range wmIn[i] {
+					res, err := wo.AdvanceWatermark(ctx, ev.port, ev.col, ev.wm)
+					if err != nil {
+						return fail(err)
+					}
+					outs = append(outs, res...)
+				}
+			}
+			for _, c := range df.recompute(i) {
+				for _, e := range df.consumers[i] {
+					wmIn[e.node] = append(wmIn[e.node], wmEvent{port: e.port, col: c, wm: df.wm[i][c]})
+				}
+			}
 		}
 		for _, b := range outs {
 			if b.Len() == 0 {
@@ -324,6 +557,137 @@ func (df *Dataflow) run(ctx context.Context, pending [][]portBatch, extra [][]Ch
 		ReleaseAll(outs)
 	}
 	return result, nil
+}
+
+// watermarkRules derives, for each output column of node n, the rule that computes its
+// watermark from the inputs' (see the package's watermark notes). Only time columns carry
+// watermarks.
+func watermarkRules(n Node, ins [][]types.T, out []types.T) ([]wmRule, error) {
+	rules := make([]wmRule, len(out))
+	ident := func(port int) {
+		for c := range ins[port] {
+			if c < len(out) {
+				rules[c] = append(rules[c], wmTerm{port: port, col: c})
+			}
+		}
+	}
+	switch s := n.Spec.(type) {
+	case *FilterSpec, *DistinctSpec, *TemporalJoinSpec:
+		ident(0)
+	case *UnionAllSpec:
+		for p := range ins {
+			ident(p)
+		}
+	case *ProjectSpec:
+		for _, d := range s.Watermarks {
+			if d.Col < 0 || d.Col >= len(out) || d.From < 0 || d.From >= len(ins[0]) ||
+				!isTime(out[d.Col]) || !isTime(ins[0][d.From]) || d.Fn.Bin < 0 {
+				return nil, fmt.Errorf("project watermark %+v over %v -> %v", d, ins[0], out)
+			}
+			if rules[d.Col] != nil {
+				return nil, fmt.Errorf("project column %d has two watermarks", d.Col)
+			}
+			rules[d.Col] = wmRule{{port: 0, col: d.From, fn: d.Fn}}
+		}
+	case *HopSpec:
+		ident(0)
+		w := len(ins[0])
+		rules[w] = wmRule{{col: s.TimeCol, fn: WatermarkFn{Bin: s.Slide, Origin: s.Offset, Add: s.Slide - s.Size}}}
+		rules[w+1] = wmRule{{col: s.TimeCol, fn: WatermarkFn{Bin: s.Slide, Origin: s.Offset, Add: s.Slide}}}
+	case *AggSpec:
+		for k, c := range s.Group {
+			rules[k] = wmRule{{col: c}}
+		}
+	case *JoinSpec:
+		nl := len(ins[0])
+		for i := range s.LeftKeys {
+			l, r := s.LeftKeys[i], s.RightKeys[i]
+			t := wmRule{{port: 0, col: l}, {port: 1, col: r}}
+			if (s.Kind == executor.InnerJoin || s.Kind == executor.LeftJoin) && rules[l] == nil {
+				rules[l] = t
+			}
+			if (s.Kind == executor.InnerJoin || s.Kind == executor.RightJoin) && rules[nl+r] == nil {
+				rules[nl+r] = t
+			}
+		}
+	case *GroupTopNSpec:
+		for _, c := range s.Partition {
+			rules[c] = wmRule{{col: c}}
+		}
+	}
+	for c := range rules {
+		if !isTime(out[c]) {
+			rules[c] = nil
+		}
+	}
+	return rules, nil
+}
+
+// nodeProps computes node n's static properties from its inputs'.
+func nodeProps(n Node, rules []wmRule, in []NodeProps, width int) NodeProps {
+	p := NodeProps{Watermarks: make([]WatermarkKind, width)}
+	switch s := n.Spec.(type) {
+	case *SourceSpec:
+		p.AppendOnly = s.AppendOnly
+		if s.Watermark != nil {
+			p.Watermarks[s.Watermark.Col] = LaxWatermark
+			if s.AppendOnly {
+				p.Watermarks[s.Watermark.Col] = StrictWatermark
+			}
+		}
+		return p
+	case *FilterSpec, *ProjectSpec, *HopSpec, *TemporalJoinSpec:
+		p.AppendOnly = in[0].AppendOnly
+	case *UnionAllSpec:
+		p.AppendOnly = true
+		for _, x := range in {
+			p.AppendOnly = p.AppendOnly && x.AppendOnly
+		}
+	}
+	for c, r := range rules {
+		if len(r) == 0 {
+			continue
+		}
+		k := StrictWatermark
+		for _, t := range r {
+			k = min(k, in[t.port].Watermarks[t.col])
+		}
+		p.Watermarks[c] = k
+	}
+	return p
+}
+
+// checkWatermarkUse refuses a spec that frees state by a column without a strict watermark, an
+// EOWC over a column without any, and a temporal join over a left input that is not
+// append-only.
+func checkWatermarkUse(n Node, in []NodeProps) error {
+	strict := func(port, col int) bool {
+		return col >= 0 && col < len(in[port].Watermarks) && in[port].Watermarks[col] == StrictWatermark
+	}
+	switch s := n.Spec.(type) {
+	case *AggSpec:
+		if c := s.Cleanup; c != nil && (c.Key < 0 || c.Key >= len(s.Group) || !strict(0, s.Group[c.Key])) {
+			return fmt.Errorf("aggregate cleanup by group column %d, which carries no strict watermark", c.Key)
+		}
+	case *JoinSpec:
+		if c := s.Cleanup; c != nil && (c.Key < 0 || c.Key >= len(s.LeftKeys) ||
+			!strict(0, s.LeftKeys[c.Key]) || !strict(1, s.RightKeys[c.Key])) {
+			return fmt.Errorf("join cleanup by key pair %d, which does not carry strict watermarks on both sides", c.Key)
+		}
+	case *GroupTopNSpec:
+		if c := s.Cleanup; c != nil && (c.Key < 0 || c.Key >= len(s.Partition) || !strict(0, s.Partition[c.Key])) {
+			return fmt.Errorf("group top-n cleanup by partition column %d, which carries no strict watermark", c.Key)
+		}
+	case *EOWCSpec:
+		if s.Col < 0 || s.Col >= len(in[0].Watermarks) || in[0].Watermarks[s.Col] == NoWatermarkKind {
+			return fmt.Errorf("emit on window close by column %d, which carries no watermark", s.Col)
+		}
+	case *TemporalJoinSpec:
+		if !in[0].AppendOnly {
+			return fmt.Errorf("temporal join over a left input that is not append-only")
+		}
+	}
+	return nil
 }
 
 // EncodeGraph serializes g for the catalog and the log.

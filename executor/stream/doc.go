@@ -6,9 +6,12 @@
 //
 // What lives here: the change batch (batch.go), the keyed state interface and its in-memory
 // implementation (state.go), the operators (stateless Filter, Project, UnionAll and Hop, the
-// HOP time window; HashAgg, Join, Distinct, TopN and GroupTopN, the per-partition top-N of
-// row_number/rank/dense_rank, with state), a dataflow runner over a plain-data operator graph
-// (dataflow.go) and a materialization helper (view.go). Expressions are the batch engine's
+// HOP time window; HashAgg, Join, CrossJoin (the key-less join of dynamic filters),
+// TemporalJoin (FOR SYSTEM_TIME AS OF PROCTIME()), Distinct, TopN, GroupTopN, the
+// per-partition top-N of row_number/rank/dense_rank, and EmitOnWindowClose, with state), a
+// dataflow runner over a plain-data operator graph (dataflow.go), watermarks (watermark.go:
+// how event-time watermarks of base relations flow through a dataflow, free state and close
+// windows; Dataflow.AdvanceWatermark delivers them) and a materialization helper (view.go). Expressions are the batch engine's
 // (executor.Expr, evaluated through executor's exported hooks), so a view and its query agree
 // on every value. A Pebble-backed State with a bounded cache, flushed per epoch, is in
 // pebble_state.go (AttachPebbleState swaps it into built operators). Not here: planning SQL
@@ -43,5 +46,10 @@
 //     epoch is reported by Dirty, in key order. Nothing an operator's output depends on lives
 //     outside State (TopN's last window is a State, GroupTopN's is in each partition's entry;
 //     a global aggregate's Init is skipped when its group is stored), so a fresh operator
-//     attached to a checkpoint continues exactly.
+//     attached to a checkpoint continues exactly. Watermarks are the exception: operators keep
+//     them in memory, and the maintainer delivers them again after a restart, which frees or
+//     emits only what the checkpoint had not (see watermark.go).
+//   - S7 watermarks: an operator frees state only by a strict watermark (Build checks it), and
+//     never retracts because of one; EmitOnWindowClose emits each row once, never retracted,
+//     when its watermark is strict.
 package stream

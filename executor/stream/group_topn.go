@@ -25,6 +25,9 @@ type GroupTopNSpec struct {
 	Func      string
 	Lo, Hi    int64
 	EmitRank  bool
+	// Cleanup frees, by the strict watermark of partition column Partition[Cleanup.Key], the
+	// partitions below it (their rows stay in the view: no change will reach them again).
+	Cleanup *WatermarkCleanup
 }
 
 func (*GroupTopNSpec) spec() {}
@@ -60,6 +63,13 @@ type GroupTopN struct {
 	emit   bool
 	state  State[*gpart]
 	buf    []byte
+
+	// Cleanup by watermark, as HashAgg's: index holds the cleanup column's time then the
+	// partition key of every partition whose cleanup column is not NULL.
+	cleanup *WatermarkCleanup
+	index   State[struct{}]
+	wm      int64
+	cleaned int64
 }
 
 type rankFunc uint8
@@ -104,7 +114,8 @@ func NewGroupTopN(mem memory.Allocator, ts []types.T, s *GroupTopNSpec) (*GroupT
 	}
 	out := append(append([]types.T(nil), ts...), types.Int8T)
 	return &GroupTopN{mem: mem, ts: ts, out: out, part: s.Partition, keys: s.Keys, fn: fn, lo: max(s.Lo, 1), hi: s.Hi,
-		emit: s.EmitRank, state: NewMemState[*gpart]()}, nil
+		emit: s.EmitRank, state: NewMemState[*gpart](), cleanup: s.Cleanup, index: NewMemState[struct{}](),
+		wm: NoWatermark}, nil
 }
 
 // OutTypes returns the output column types.
@@ -144,6 +155,11 @@ func (g *GroupTopN) Push(_ context.Context, _ int, in ChangeBatch) ([]ChangeBatc
 		p, ok := g.state.Get(pk)
 		if !ok {
 			p = &gpart{}
+			if g.cleanup != nil {
+				if t, isTime := changes[pk][0].row[g.part[g.cleanup.Key]].(int64); isTime {
+					g.index.Put(wmIndexKey(t, pk), struct{}{})
+				}
+			}
 		}
 		for _, c := range changes[pk] {
 			if err := g.apply(p, c); err != nil {
@@ -163,6 +179,21 @@ func (g *GroupTopN) Push(_ context.Context, _ int, in ChangeBatch) ([]ChangeBatc
 	}
 	return append(del.finish(), ins.finish()...), nil
 }
+
+// AdvanceWatermark implements WatermarkOperator: with Cleanup, the partitions whose cleanup
+// column lies below the column's (strict) watermark are forgotten.
+func (g *GroupTopN) AdvanceWatermark(_ context.Context, _ int, col int, wm int64) ([]ChangeBatch, error) {
+	if g.cleanup == nil || col != g.part[g.cleanup.Key] || wm <= g.wm {
+		return nil, nil
+	}
+	from := g.wm
+	g.wm = wm
+	g.cleaned += cleanBelow(g.index, from, wm, func(key string) { g.state.Delete(key) })
+	return nil, nil
+}
+
+// Cleaned returns the number of partitions freed by watermark.
+func (g *GroupTopN) Cleaned() int64 { return g.cleaned }
 
 // apply adds one change to the partition's ordered rows.
 func (g *GroupTopN) apply(p *gpart, c gchange) error {

@@ -36,6 +36,15 @@ type Join struct {
 	state  [2]State[*bucket]
 	keyBuf []byte
 	rowBuf []byte
+
+	// Cleanup by watermark (JoinSpec.Cleanup): index holds, per join key whose cleanup pair is
+	// not NULL, that key's time then the join key; a key below both sides' watermarks is
+	// freed on both sides. wm holds each side's watermark of its cleanup column (in memory).
+	cleanup *WatermarkCleanup
+	index   State[struct{}]
+	wm      [2]int64
+	freed   int64 // the watermark below which keys were freed
+	cleaned int64
 }
 
 // bucket is one side's live rows for one join key: rows in arrival order, which is the order
@@ -67,7 +76,8 @@ func NewJoin(mem memory.Allocator, kind executor.JoinKind, lt, rt []types.T, lk,
 		return nil, fmt.Errorf("stream: join needs matching key lists, got %d and %d columns", len(lk), len(rk))
 	}
 	j := &Join{mem: mem, kind: kind, ts: [2][]types.T{lt, rt}, keys: [2][]int{lk, rk},
-		state: [2]State[*bucket]{NewMemState[*bucket](), NewMemState[*bucket]()}}
+		state: [2]State[*bucket]{NewMemState[*bucket](), NewMemState[*bucket]()},
+		index: NewMemState[struct{}](), wm: [2]int64{NoWatermark, NoWatermark}, freed: NoWatermark}
 	j.out = append(append(j.out, lt...), rt...)
 	return j, nil
 }
@@ -132,6 +142,11 @@ func (j *Join) Push(_ context.Context, port int, in ChangeBatch) ([]ChangeBatch,
 		b, ok := j.state[s].Get(key)
 		if !ok {
 			b = &bucket{}
+			if j.cleanup != nil {
+				if t, isTime := row[j.keys[s][j.cleanup.Key]].(int64); isTime {
+					j.index.Put(wmIndexKey(t, key), struct{}{})
+				}
+			}
 		}
 		old := b.total
 		j.rowBuf = exactRowKey(j.rowBuf[:0], in.Rec, j.ts[s], i)
@@ -163,6 +178,31 @@ func (j *Join) Push(_ context.Context, port int, in ChangeBatch) ([]ChangeBatch,
 	}
 	return rb.finish(), nil
 }
+
+// AdvanceWatermark implements WatermarkOperator: with Cleanup, once both sides' cleanup key
+// columns have strict watermarks, the buckets (both sides) of the keys below the smaller one
+// are freed. No future change of either side has such a key, so they would never be joined,
+// padded or unpadded again; the rows they produced stay in the view.
+func (j *Join) AdvanceWatermark(_ context.Context, port, col int, wm int64) ([]ChangeBatch, error) {
+	if j.cleanup == nil || col != j.keys[port][j.cleanup.Key] || wm <= j.wm[port] {
+		return nil, nil
+	}
+	j.wm[port] = wm
+	low := min(j.wm[0], j.wm[1])
+	if low <= j.freed {
+		return nil, nil
+	}
+	from := j.freed
+	j.freed = low
+	j.cleaned += cleanBelow(j.index, from, low, func(key string) {
+		j.state[0].Delete(key)
+		j.state[1].Delete(key)
+	})
+	return nil, nil
+}
+
+// Cleaned returns the number of join keys freed by watermark.
+func (j *Join) Cleaned() int64 { return j.cleaned }
 
 // add changes the multiplicity of a row by w.
 func (b *bucket) add(key string, row []any, w int64) error {

@@ -22,10 +22,22 @@ type StateFlusher interface {
 // and TopN stores the window it last emitted beside its live rows (GroupTopN keeps each
 // partition's last window in the partition's entry).
 //
-// Parts: a join's left side is 0 and its right 1; TopN's live rows are 0 and its last window
-// 1; every other operator has one state, part 0 (GroupTopN's is keyed by partition).
+// Parts: a join's left side is 0 and its right 1 (also a cross join's, whose entries are
+// rows, and a temporal join's right side, 1); TopN's live rows are 0 and its last window 1;
+// every other operator has one state, part 0 (GroupTopN's is keyed by partition,
+// EmitOnWindowClose's holds the rows waiting for their window). An operator that frees state
+// by watermark (Cleanup in its spec) has its watermark index beside: part 1 for HashAgg and
+// GroupTopN, part 2 for Join.
 func AttachPebbleState(op Operator, r pebble.Reader, viewID, opID uint32, opts PebbleStateOptions) ([]StateFlusher, error) {
 	prefix := func(part uint8) []byte { return StatePrefix(viewID, opID, part) }
+	index := func(part uint8, fs []StateFlusher, set func(State[struct{}])) ([]StateFlusher, error) {
+		s, err := NewPebbleState[struct{}](r, prefix(part), emptyCodec{}, opts)
+		if err != nil {
+			return nil, err
+		}
+		set(s)
+		return append(fs, s), nil
+	}
 	switch o := op.(type) {
 	case *HashAgg:
 		s, err := NewPebbleState[*group](r, prefix(0), groupCodec{}, opts)
@@ -33,6 +45,9 @@ func AttachPebbleState(op Operator, r pebble.Reader, viewID, opID uint32, opts P
 			return nil, err
 		}
 		o.state = s
+		if o.cleanup != nil {
+			return index(1, []StateFlusher{s}, func(x State[struct{}]) { o.index = x })
+		}
 		return []StateFlusher{s}, nil
 	case *Join:
 		var fs []StateFlusher
@@ -44,7 +59,35 @@ func AttachPebbleState(op Operator, r pebble.Reader, viewID, opID uint32, opts P
 			o.state[side] = s
 			fs = append(fs, s)
 		}
+		if o.cleanup != nil {
+			return index(2, fs, func(x State[struct{}]) { o.index = x })
+		}
 		return fs, nil
+	case *CrossJoin:
+		var fs []StateFlusher
+		for side := range o.state {
+			s, err := NewPebbleState[*crow](r, prefix(uint8(side)), crowCodec{}, opts)
+			if err != nil {
+				return nil, err
+			}
+			o.state[side] = s
+			fs = append(fs, s)
+		}
+		return fs, nil
+	case *TemporalJoin:
+		s, err := NewPebbleState[*bucket](r, prefix(1), bucketCodec{}, opts)
+		if err != nil {
+			return nil, err
+		}
+		o.right = s
+		return []StateFlusher{s}, nil
+	case *EmitOnWindowClose:
+		s, err := NewPebbleState[*crow](r, prefix(0), crowCodec{}, opts)
+		if err != nil {
+			return nil, err
+		}
+		o.buf = s
+		return []StateFlusher{s}, nil
 	case *Distinct:
 		s, err := NewPebbleState[*drow](r, prefix(0), distinctCodec{}, opts)
 		if err != nil {
@@ -69,6 +112,9 @@ func AttachPebbleState(op Operator, r pebble.Reader, viewID, opID uint32, opts P
 			return nil, err
 		}
 		o.state = s
+		if o.cleanup != nil {
+			return index(1, []StateFlusher{s}, func(x State[struct{}]) { o.index = x })
+		}
 		return []StateFlusher{s}, nil
 	case *Filter, *Project, *Hop, UnionAll, *UnionAll:
 		return nil, nil

@@ -95,6 +95,11 @@ func pbOps() []pbOp {
 			Keys: []executor.SortKey{{Col: 3}}, EmitRank: true}),
 		groupTopNOp("group topn dense_rank unused", &GroupTopNSpec{Partition: []int{3, 6}, Func: "dense_rank", Lo: 1, Hi: 2,
 			Keys: []executor.SortKey{{Col: 4, NullsFirst: true}}}),
+		{name: "cross join", ports: 2, cols: []int{1, 5},
+			build: func() Operator {
+				ts := []types.T{types.Int4T, types.NumericT}
+				return NewCrossJoin(mem, ts, ts)
+			}},
 		{name: "topn", ports: 1,
 			build: func() Operator {
 				t, err := NewTopN(mem, pbTypes, []executor.SortKey{{Col: 2, Desc: true}, {Col: 5}}, 4, 2)
@@ -195,6 +200,8 @@ func TestPebbleStateOperators(t *testing.T) {
 					out = op.OutTypes()
 				case *Join:
 					out = op.OutTypes()
+				case *CrossJoin:
+					out = op.OutTypes()
 				case *GroupTopN:
 					out = op.OutTypes()
 				default:
@@ -207,6 +214,9 @@ func TestPebbleStateOperators(t *testing.T) {
 						inTypes = append(inTypes, pbTypes[c])
 					}
 					out = inTypes
+					if c, ok := memOp.(*CrossJoin); ok {
+						out = c.OutTypes()
+					}
 				}
 				live := [2][][]any{}
 				nextID := int64(0)

@@ -258,13 +258,37 @@ func (s *PebbleState[V]) evict(max int) {
 // hiding stored keys) with the keys stored in Pebble, in key order. Entries read from Pebble
 // are decoded for f but not cached, so a walk does not flush the cache. f must not change the
 // state.
-func (s *PebbleState[V]) Ascend(f func(key string, v V) bool) {
-	ents := make([]*stateEntry[V], 0, len(s.cache))
-	for _, e := range s.cache {
-		ents = append(ents, e)
+func (s *PebbleState[V]) Ascend(f func(key string, v V) bool) { s.ascend("", nil, s.cache, f) }
+
+// AscendRange is Ascend over the keys in [lower, upper), for walks over a small part of a large
+// state (the watermark indexes): it reads only that range of the store and merges only the
+// keys changed since the last flush, the only cached entries that can differ from the store,
+// so it costs what it visits plus the epoch's changes. Entries come decoded from the store
+// unless dirty (not the cached objects: f must not change them, or the state).
+func (s *PebbleState[V]) AscendRange(lower, upper string, f func(key string, v V) bool) {
+	s.ascend(lower, &upper, s.dirty, f)
+}
+
+// ascend merges the entries of cached in [lower, upper) (upper nil: no bound) with the store's.
+func (s *PebbleState[V]) ascend(lower string, upper *string, cached map[string]*stateEntry[V], f func(key string, v V) bool) {
+	// Clean known-absent entries are skipped: the store does not hold their keys either (a
+	// deletion is clean only once flushed), and keeping them out matters when many keys were
+	// deleted, such as the entries a watermark freed.
+	ents := make([]*stateEntry[V], 0)
+	for _, e := range cached {
+		if (e.ok || e.dirty) && e.key >= lower && (upper == nil || e.key < *upper) {
+			ents = append(ents, e)
+		}
 	}
 	sort.Slice(ents, func(i, j int) bool { return ents[i].key < ents[j].key })
-	it, err := s.r.NewIter(&pebble.IterOptions{LowerBound: s.prefix, UpperBound: s.upper})
+	lb, ub := s.prefix, s.upper
+	if lower != "" {
+		lb = append(append([]byte(nil), s.prefix...), lower...)
+	}
+	if upper != nil {
+		ub = append(append([]byte(nil), s.prefix...), *upper...)
+	}
+	it, err := s.r.NewIter(&pebble.IterOptions{LowerBound: lb, UpperBound: ub})
 	if err != nil {
 		s.setErr(fmt.Errorf("stream: walk state: %w", err))
 		return

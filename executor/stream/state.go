@@ -68,6 +68,22 @@ func (s *MemState[V]) Ascend(f func(key string, v V) bool) {
 	}
 }
 
+// AscendRange is Ascend over the keys in [lower, upper).
+func (s *MemState[V]) AscendRange(lower, upper string, f func(key string, v V) bool) {
+	ks := make([]string, 0)
+	for k := range s.m {
+		if k >= lower && k < upper {
+			ks = append(ks, k)
+		}
+	}
+	sort.Strings(ks)
+	for _, k := range ks {
+		if !f(k, s.m[k]) {
+			return
+		}
+	}
+}
+
 // Dirty implements State.
 func (s *MemState[V]) Dirty(f func(key string, v V, ok bool)) {
 	ks := make([]string, 0, len(s.dirty))

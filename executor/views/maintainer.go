@@ -130,14 +130,14 @@ type Maintainer struct {
 	conns   map[uint32]*ConnState // position of every connector-fed relation
 	// pendingConn is the position Expand computed for the connector-fed table being ingested.
 	pendingConn *ConnState
-	dirtyOf map[uint32]bool
-	ones    []int64
-	negs    []int64
+	dirtyOf     map[uint32]bool
+	ones        []int64
+	negs        []int64
 
-	mu     sync.Mutex
-	jobs   map[uint32]JobStatus
+	mu      sync.Mutex
+	jobs    map[uint32]JobStatus
 	pubConn map[uint32]ConnState
-	notify chan struct{}
+	notify  chan struct{}
 }
 
 // New returns a Maintainer; install it with Store.SetDeriver before the first Apply.
