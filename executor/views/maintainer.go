@@ -455,6 +455,9 @@ func (m *Maintainer) Derive(d *storage.Derivation) (err error) {
 				return err
 			}
 		}
+		if err := m.deliverWatermarks(ctx, d, r, cs, pending); err != nil {
+			return err
+		}
 	}
 	if err := m.stage(d, ids, pending); err != nil {
 		return err
@@ -507,6 +510,46 @@ func (m *Maintainer) propagate(ctx context.Context, d *storage.Derivation, r *ru
 			}
 			m.emit(r, out, cs, pending)
 		}
+	}
+	return nil
+}
+
+// deliverWatermarks passes the current watermark of every watermarked relation r reads to r's
+// dataflow (closing windows of EMIT ON WINDOW CLOSE views, freeing state). Delivery is
+// idempotent, so it runs after every command, which also redelivers after a rebuild. During a
+// backfill only what the view has read counts: a relation not reached yet has none, one being
+// read has the backfill's own running watermark if it is a source (read in offset order) and
+// none if it is a table (read in key order), and one fully read has its live watermark.
+func (m *Maintainer) deliverWatermarks(ctx context.Context, d *storage.Derivation, r *running, cs changeSet, pending map[uint32][]stream.ChangeBatch) error {
+	tables := r.df.WatermarkTables()
+	slices.Sort(tables)
+	for _, id := range tables {
+		i := slices.Index(r.desc.View.DependsOn, id)
+		c := m.conns[id]
+		if i < 0 || c == nil {
+			continue
+		}
+		wm := c.WM
+		if bf := r.backfill; bf != nil {
+			switch {
+			case i > bf.Stage:
+				continue
+			case i == bf.Stage:
+				t := d.New.TableByID(id)
+				if t == nil || t.Kind != storage.KindSource || bf.Cursor == nil {
+					continue
+				}
+				wm = bf.WM
+			}
+		}
+		if wm == math.MinInt64 {
+			continue
+		}
+		out, err := r.df.AdvanceWatermark(ctx, id, wm)
+		if err != nil {
+			return viewError(r.desc, err)
+		}
+		m.emit(r, out, cs, pending)
 	}
 	return nil
 }
