@@ -42,6 +42,8 @@ type HashAgg struct {
 	index   State[struct{}]
 	wm      int64 // the cleanup column's watermark (in memory: see AdvanceWatermark)
 	cleaned int64
+
+	keyForms bool // group keys can have equal values of different forms
 }
 
 // group is one group's state.
@@ -50,6 +52,9 @@ type group struct {
 	rows  int64 // live input rows of the group
 	cells []cell
 	out   []any // the row last emitted, nil when none is live
+	// forms counts live rows per exact form of the key when the key's types have equal values
+	// of different forms (1.5 and 1.50): the key shown is always a live row's form.
+	forms map[string]*dform
 }
 
 // NewHashAgg returns an aggregation of inputs of types in, grouped by columns groupCols.
@@ -60,6 +65,7 @@ func NewHashAgg(mem memory.Allocator, in []types.T, groupCols []int, aggs []exec
 	for _, c := range groupCols {
 		h.out = append(h.out, in[c])
 	}
+	h.keyForms = hasForms(h.out)
 	for i := range aggs {
 		k, err := classify(&aggs[i])
 		if err != nil {
@@ -147,6 +153,20 @@ func (h *HashAgg) Push(ctx context.Context, _ int, in ChangeBatch) ([]ChangeBatc
 		}
 		g.rows += in.W[i]
 		gs[i] = g
+		if h.keyForms && len(h.groupC) > 0 {
+			k := make([]any, len(h.groupC))
+			for j, c := range h.groupC {
+				k[j] = types.DatumAt(in.Rec.Column(c), i, h.in[c])
+			}
+			g.trackKey(k, in.W[i])
+		}
+	}
+	if h.keyForms {
+		for _, g := range touched {
+			if g.rows > 0 && g.forms != nil && g.forms[formKey(g.key)] == nil {
+				g.key = g.liveKey()
+			}
+		}
 	}
 	for a := range h.aggs {
 		f := &h.aggs[a]
@@ -181,6 +201,33 @@ func (h *HashAgg) Push(ctx context.Context, _ int, in ChangeBatch) ([]ChangeBatc
 		}
 	}
 	return rb.finish(), nil
+}
+
+// trackKey counts w rows of the key form k.
+func (g *group) trackKey(k []any, w int64) {
+	if g.forms == nil {
+		g.forms = map[string]*dform{}
+	}
+	fk := formKey(k)
+	f := g.forms[fk]
+	if f == nil {
+		f = &dform{row: k}
+		g.forms[fk] = f
+	}
+	if f.n += w; f.n <= 0 {
+		delete(g.forms, fk)
+	}
+}
+
+// liveKey returns the live key form with the smallest encoding (the same on every replica).
+func (g *group) liveKey() []any {
+	best := ""
+	for k := range g.forms {
+		if best == "" || k < best {
+			best = k
+		}
+	}
+	return g.forms[best].row
 }
 
 // AdvanceWatermark implements WatermarkOperator: with Cleanup, a watermark of the cleanup

@@ -119,6 +119,10 @@ func (groupCodec) Append(b []byte, g *group) []byte {
 	for i := range g.cells {
 		b = appendCell(b, &g.cells[i])
 	}
+	b = binary.AppendUvarint(b, uint64(len(g.forms)))
+	for _, k := range sortedKeys(g.forms) {
+		b = binary.AppendVarint(appendRow(b, g.forms[k].row), g.forms[k].n)
+	}
 	return b
 }
 
@@ -128,6 +132,13 @@ func (groupCodec) Decode(b []byte) (*group, error) {
 	g.cells = make([]cell, d.count())
 	for i := range g.cells {
 		decodeCell(&d, &g.cells[i])
+	}
+	if n := d.count(); n > 0 {
+		g.forms = make(map[string]*dform, n)
+		for range n {
+			f := &dform{row: d.row(), n: d.varint()}
+			g.forms[formKey(f.row)] = f
+		}
 	}
 	return g, d.finish()
 }
