@@ -28,6 +28,17 @@ type nexmarkQuery struct {
 	name, eddy, pg string
 }
 
+// reads lists the nexmark sources q's view reads.
+func (q nexmarkQuery) reads() []string {
+	switch q.name {
+	case "q3", "q8":
+		return []string{"auction", "person"}
+	case "q4", "q9", "q20":
+		return []string{"auction", "bid"}
+	}
+	return []string{"bid"}
+}
+
 // PostgreSQL spellings of TUMBLE(t, date_time, 10 s) and HOP(bid, date_time, 2 s, 10 s).
 const (
 	pgTumble = "(SELECT x.*, date_bin('10 seconds', x.date_time, '1970-01-01') AS window_start, " +

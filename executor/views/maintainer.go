@@ -955,22 +955,16 @@ func visibleColumns(t *storage.TableDesc) []*storage.ColumnDesc {
 func (m *Maintainer) stage(d *storage.Derivation, ids []uint32, pending map[uint32][]stream.ChangeBatch) error {
 	for _, id := range ids {
 		r := m.views[id]
-		if bs := pending[id]; len(bs) > 0 {
-			delta := map[string]int64{}
-			var key []byte
-			for _, b := range bs {
-				for i := range b.Len() {
-					key = r.coder.Key(key[:0], b.Rec, i)
-					delta[string(key)] += b.W[i]
+		// Each changed row becomes a merge operand of its count: Pebble sums operands of one key,
+		// so the order and repetition of rows within the batch cannot change the stored view.
+		var key []byte
+		for _, b := range pending[id] {
+			for i := range b.Len() {
+				if b.W[i] == 0 {
+					continue
 				}
-			}
-			keys := make([]string, 0, len(delta))
-			for k := range delta {
-				keys = append(keys, k)
-			}
-			slices.Sort(keys)
-			for _, k := range keys {
-				if err := storage.AddViewCount(d.Batch, []byte(k), delta[k]); err != nil {
+				key = r.coder.Key(key[:0], b.Rec, i)
+				if err := storage.AddViewCount(d.Batch, key, b.W[i]); err != nil {
 					return err
 				}
 			}
