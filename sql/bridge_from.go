@@ -184,6 +184,10 @@ func (b *bridge) tableItem(k, j int, st *seqState) (int, error) {
 				if end < 0 {
 					end = j
 				}
+				// The usual PROCTIME() ends at its parenthesis: an alias may follow without AS.
+				if b.isWord(n+4, "proctime") && n+6 < end && b.tok(n+5).is("(") && b.tok(n+6).is(")") {
+					end = n + 7
+				}
 				x, err := parseExprRange(b.src, b.match, n+4, end)
 				if err != nil {
 					return 0, err
