@@ -112,6 +112,9 @@ type running struct {
 	coder    *storage.ViewRowCoder
 	ts       []types.T
 	ec       *executor.ExecContext // the view's own: its captured settings, the command's time
+	// order lists the DependsOn indexes in backfill order: stored relations first, sources
+	// last, so a stream joined with a table (a temporal join) meets the whole table.
+	order []int
 	srcTypes map[uint32][]types.T  // the column types each source of the dataflow receives
 	backfill *Backfill             // nil once complete
 	dirtyJob bool
@@ -228,7 +231,7 @@ func (m *Maintainer) rebuild(db pebble.Reader, cat *storage.Catalog) error {
 		if t.Kind != storage.KindMaterializedView {
 			continue
 		}
-		r, init, err := m.start(db, t)
+		r, init, err := m.start(db, cat, t)
 		if err != nil {
 			return fmt.Errorf("views: reopen %q: %w", t.Name, err)
 		}
@@ -243,7 +246,7 @@ func (m *Maintainer) rebuild(db pebble.Reader, cat *storage.Catalog) error {
 }
 
 // start builds the dataflow of view t with its state in db.
-func (m *Maintainer) start(db pebble.Reader, t *storage.TableDesc) (*running, []stream.ChangeBatch, error) {
+func (m *Maintainer) start(db pebble.Reader, cat *storage.Catalog, t *storage.TableDesc) (*running, []stream.ChangeBatch, error) {
 	g, err := stream.DecodeGraph(t.View.Plan)
 	if err != nil {
 		return nil, nil, err
@@ -252,7 +255,7 @@ func (m *Maintainer) start(db pebble.Reader, t *storage.TableDesc) (*running, []
 	if err != nil {
 		return nil, nil, err
 	}
-	r := &running{desc: t, coder: storage.NewViewRowCoder(t), srcTypes: map[uint32][]types.T{},
+	r := &running{desc: t, coder: storage.NewViewRowCoder(t), srcTypes: map[uint32][]types.T{}, order: backfillOrder(t, cat),
 		ec: &executor.ExecContext{Mem: memory.DefaultAllocator, Fn: &fn.Context{Format: fc}}}
 	for _, n := range g.Nodes {
 		if src, ok := n.Spec.(*stream.SourceSpec); ok {
@@ -275,6 +278,23 @@ func (m *Maintainer) start(db pebble.Reader, t *storage.TableDesc) (*running, []
 	r.df = df
 	return r, init, nil
 }
+
+// backfillOrder reads stored relations (tables, views) before sources, each group in
+// DependsOn order.
+func backfillOrder(t *storage.TableDesc, cat *storage.Catalog) []int {
+	var tables, sources []int
+	for i, id := range t.View.DependsOn {
+		if d := cat.TableByID(id); d != nil && d.Kind == storage.KindSource {
+			sources = append(sources, i)
+		} else {
+			tables = append(tables, i)
+		}
+	}
+	return append(tables, sources...)
+}
+
+// stage returns the backfill stage that reads DependsOn[i].
+func (r *running) stage(i int) int { return slices.Index(r.order, i) }
 
 // Expand implements storage.Deriver: an Ingest into a connector-fed table becomes the rows
 // the connector generates for the range.
@@ -475,7 +495,7 @@ func (m *Maintainer) propagate(ctx context.Context, d *storage.Derivation, r *ru
 		if len(bs) == 0 {
 			continue
 		}
-		if r.backfill != nil && i > r.backfill.Stage {
+		if r.backfill != nil && r.stage(i) > r.backfill.Stage {
 			continue // not read yet: the backfill will see these rows as they are then
 		}
 		t := d.New.TableByID(dep)
@@ -486,7 +506,7 @@ func (m *Maintainer) propagate(ctx context.Context, d *storage.Derivation, r *ru
 			return pgerror.Newf(pgerror.Internal, "view %q reads a dropped relation %d", r.desc.Name, dep)
 		}
 		for _, b := range bs {
-			if r.backfill != nil && i == r.backfill.Stage {
+			if r.backfill != nil && r.stage(i) == r.backfill.Stage {
 				var err error
 				if b, err = seenPart(t, b, r.backfill.Cursor); err != nil {
 					return err
@@ -532,9 +552,9 @@ func (m *Maintainer) deliverWatermarks(ctx context.Context, d *storage.Derivatio
 		wm := c.WM
 		if bf := r.backfill; bf != nil {
 			switch {
-			case i > bf.Stage:
+			case r.stage(i) > bf.Stage:
 				continue
-			case i == bf.Stage:
+			case r.stage(i) == bf.Stage:
 				t := d.New.TableByID(id)
 				if t == nil || t.Kind != storage.KindSource || bf.Cursor == nil {
 					continue
@@ -688,7 +708,7 @@ func (m *Maintainer) catalogChanged(d *storage.Derivation, pending map[uint32][]
 					WithHint("Create views over it once its CREATE MATERIALIZED VIEW has finished.")
 			}
 		}
-		r, init, err := m.start(d.DB, t)
+		r, init, err := m.start(d.DB, d.New, t)
 		if err != nil {
 			if pe := pgerror.As(err); pe != nil {
 				return pe
@@ -750,7 +770,8 @@ func (m *Maintainer) backfillStep(ctx context.Context, d *storage.Derivation, r 
 	bf := r.backfill
 	v := r.desc.View
 	for n > 0 && bf != nil && bf.Stage < len(v.DependsOn) {
-		dep := v.DependsOn[bf.Stage]
+		in := r.order[bf.Stage] // the DependsOn index this stage reads
+		dep := v.DependsOn[in]
 		t := d.New.TableByID(dep)
 		var rec arrow.Record
 		var last []byte
@@ -778,13 +799,13 @@ func (m *Maintainer) backfillStep(ctx context.Context, d *storage.Derivation, r 
 		if rec != nil {
 			rows := int(rec.NumRows())
 			b := stream.ChangeBatch{Rec: rec, W: m.weights(rows, 1)}
-			in, err := project(t, v.Inputs[bf.Stage], r.srcTypes[dep], b)
+			batch, err := project(t, v.Inputs[in], r.srcTypes[dep], b)
 			rec.Release()
 			if err != nil {
 				return err
 			}
-			out, err := r.df.Push(ctx, dep, in)
-			in.Release()
+			out, err := r.df.Push(ctx, dep, batch)
+			batch.Release()
 			if err != nil {
 				return viewError(r.desc, err)
 			}
