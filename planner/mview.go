@@ -284,8 +284,11 @@ func (b *builder) watermark(t *storage.TableDesc, w *sql.Watermark) (*storage.Wa
 		}
 	case *executor.BinOp:
 		c, ok := e.R.(*executor.Const)
+		if !ok {
+			return nil, bad
+		}
 		iv, isIv := c.Value.(types.IntervalValue)
-		if !ok || e.Op != "-" || !isCol(e.L) || !isIv || iv.Months != 0 {
+		if e.Op != "-" || !isCol(e.L) || !isIv || iv.Months != 0 {
 			return nil, bad
 		}
 		def.Delay = int64(iv.Days)*86_400_000_000 + iv.Micros

@@ -246,6 +246,11 @@ func tsIntervalOp(ret types.T, sign int, swapped bool) evalFn {
 				d = negInterval(d)
 			}
 			var err error
+			if (ret.Family == types.Timestamp || ret.Family == types.TimestampTZ) && ta.DataType().ID() != arrow.DATE32 &&
+				(x[i] == types.TimestampInfinity || x[i] == types.TimestampNegInfinity) {
+				out[i] = x[i] // ±infinity plus any interval stays itself, as in PostgreSQL
+				continue
+			}
 			switch ret.Family {
 			case types.TimestampTZ:
 				if d.Months == 0 && d.Days == 0 {

@@ -656,7 +656,9 @@ func init() {
 	defRows("date_bin", ts(ivT, tzT, tzT), tzT, func(r []any) (any, error) {
 		return dateBin(r[0].(types.IntervalValue), r[1].(int64), r[2].(int64))
 	})
-	defRows("isfinite", ts(dateT), types.BoolT, func(r []any) (any, error) { return true, nil })
+	defRows("isfinite", ts(dateT), types.BoolT, func(r []any) (any, error) {
+		return infiniteSign(dateT, r[0]) == 0, nil
+	})
 	defRows("isfinite", ts(tsT), types.BoolT, func(r []any) (any, error) {
 		v := r[0].(int64)
 		return v != math.MaxInt64 && v != math.MinInt64, nil
