@@ -114,9 +114,9 @@ type running struct {
 	ec       *executor.ExecContext // the view's own: its captured settings, the command's time
 	// order lists the DependsOn indexes in backfill order: stored relations first, sources
 	// last, so a stream joined with a table (a temporal join) meets the whole table.
-	order []int
-	srcTypes map[uint32][]types.T  // the column types each source of the dataflow receives
-	backfill *Backfill             // nil once complete
+	order    []int
+	srcTypes map[uint32][]types.T // the column types each source of the dataflow receives
+	backfill *Backfill            // nil once complete
 	dirtyJob bool
 	start    uint64
 }
