@@ -41,7 +41,7 @@ const MaxHopWindows = 1 << 16
 
 // HopWindowStarts returns the start of the earliest of the size/slide windows holding t (the
 // others follow every slide microseconds). An infinite timestamp, or one whose windows would
-// end out of range, is an error (22008), as date_bin's window end is for TUMBLE.
+// end out of range, is an error (22008); TUMBLE, which is date_bin, gives infinity instead.
 func HopWindowStarts(t, slide, size, offset int64) (int64, error) {
 	if slide <= 0 || size <= 0 || size%slide != 0 || offset < 0 || offset >= slide {
 		return 0, pgerror.Newf(pgerror.InvalidParameterValue, "invalid hop window: slide %d size %d offset %d", slide, size, offset)

@@ -155,6 +155,9 @@ type lowerer struct {
 	// it); temporal marks those a temporal join reads, the only place they may be.
 	asOf     map[*executor.Scan]sql.Expr
 	temporal map[*executor.Scan]bool
+	// intervals holds, by join node ID, the interval bounds on time columns the conditions
+	// above an inner join put on it (stream_interval.go); finishWatermarks picks from them.
+	intervals map[int][]intervalBound
 }
 
 // add appends a node and returns its ID.

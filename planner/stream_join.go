@@ -86,6 +86,11 @@ func (l *lowerer) join(j *executor.Join, conds []executor.Expr) (int, error) {
 	}
 	out := l.add(&stream.JoinSpec{Kind: j.Kind, LeftKeys: lk, RightKeys: rk},
 		fmt.Sprintf("Join %s left=(%s) right=(%s)", j.Kind, colList(lk), colList(rk)), left, right)
+	if j.Kind == executor.InnerJoin && jn.Residual != nil {
+		// The Filter below applies the residual right above the join: its time comparisons may
+		// bound the join's pairs (the inputs' extra key columns come after their own).
+		l.noteInterval(out, conjuncts(jn.Residual), nl)
+	}
 	if lextra+rextra > 0 {
 		// Drop the computed key columns again, so the join's columns are the batch plan's.
 		var exprs []executor.Expr

@@ -30,13 +30,16 @@ import (
 //   - a HashAgg with a group column carrying a strict watermark frees the groups below it
 //     (Cleanup, on the first such column); a Join whose key pair carries strict watermarks on
 //     both sides frees the buckets below the smaller; a GroupTopN likewise by partition column.
+//     An inner join filtered by bounds on the distance of two time columns frees the rows the
+//     other side's strict watermark puts out of reach (Interval; see stream_interval.go).
 //     Views over append-only sources thus keep state for the open windows only.
 //   - EMIT ON WINDOW CLOSE appends an EmitOnWindowClose over the first output column carrying
 //     a watermark (strict ones first), or is refused with 0A000 when none does.
 //
 // EXPLAIN shows it: a source line names its watermark column ("watermark #4, append-only"),
 // a node whose output carries watermarks lists those columns ("watermark=(#0, #1)"), cleanup
-// shows as "cleanup=#c" (the key column of the node's input; a join's pair "cleanup=(#l, #r)").
+// shows as "cleanup=#c" (the key column of the node's input; a join's pair "cleanup=(#l, #r)"),
+// interval bounds as "interval=(#l - #r >= lo, #l - #r <= hi)".
 
 // StreamOptions are the parts of CREATE MATERIALIZED VIEW beyond its query that change the
 // dataflow.
@@ -166,6 +169,17 @@ func (l *lowerer) finishWatermarks(out int, opts StreamOptions) (int, error) {
 		ws := props[id].Watermarks
 		return c >= 0 && c < len(ws) && ws[c] == stream.StrictWatermark
 	}
+	// Interval joins first, in node order: their time columns carry watermarks on, which
+	// joins, cleanup and EMIT ON WINDOW CLOSE above may use.
+	for _, n := range l.g.Nodes {
+		if s, ok := n.Spec.(*stream.JoinSpec); ok && s.Kind == executor.InnerJoin && len(l.intervals[n.ID]) > 0 {
+			if s.Interval = l.chooseInterval(n, strict); s.Interval != nil {
+				if props, err = stream.AnalyzeGraph(&l.g); err != nil {
+					return 0, pgerror.Newf(pgerror.Internal, "invalid stream plan: %v", err)
+				}
+			}
+		}
+	}
 	for i, n := range l.g.Nodes {
 		switch s := n.Spec.(type) {
 		case *stream.AggSpec:
@@ -183,6 +197,9 @@ func (l *lowerer) finishWatermarks(out int, opts StreamOptions) (int, error) {
 					notes[i] = fmt.Sprintf(" cleanup=(#%d, #%d)", s.LeftKeys[k], s.RightKeys[k])
 					break
 				}
+			}
+			if s.Interval != nil {
+				notes[i] += " interval=(" + intervalText(s.Interval) + ")"
 			}
 		case *stream.GroupTopNSpec:
 			for k, c := range s.Partition {

@@ -73,11 +73,28 @@ var watermarkViews = []string{
 	`CREATE MATERIALIZED VIEW v AS SELECT auction, price, window_start FROM (SELECT auction, price, window_start,
 		rank() OVER (PARTITION BY window_start ORDER BY price DESC) AS rk
 		FROM TUMBLE(bids, date_time, INTERVAL '4' SECOND)) q WHERE rk <= 2 EMIT ON WINDOW CLOSE`,
-	// q7 (no cleanup: the join key carries no watermark).
+	// q7: the join key carries no watermark, but the BETWEEN makes it an interval join that
+	// frees both sides (the right one an aggregate's changing output); plain and EOWC.
 	`SELECT b.auction, b.price, b.date_time FROM bids b JOIN (
 		SELECT max(price) AS maxprice, window_end AS date_time FROM TUMBLE(bids, date_time, INTERVAL '10' SECOND)
 		GROUP BY window_end
 	) b1 ON b.price = b1.maxprice WHERE b.date_time BETWEEN b1.date_time - INTERVAL '10' SECOND AND b1.date_time`,
+	`CREATE MATERIALIZED VIEW q7 AS SELECT b.auction, b.price, b.date_time FROM bids b JOIN (
+		SELECT max(price) AS maxprice, window_end AS date_time FROM TUMBLE(bids, date_time, INTERVAL '10' SECOND)
+		GROUP BY window_end
+	) b1 ON b.price = b1.maxprice WHERE b.date_time BETWEEN b1.date_time - INTERVAL '10' SECOND AND b1.date_time
+	EMIT ON WINDOW CLOSE`,
+	// Interval joins of two sources: BETWEEN in ON, shifted bounds in a comma join's WHERE, an
+	// aggregate over one (q4's shape), and EOWC by the bid time.
+	`SELECT b.auction, b.price, b.date_time, a.seller FROM bids b JOIN auctions a
+		ON b.auction = a.id AND b.date_time BETWEEN a.date_time AND a.date_time + INTERVAL '5' SECOND`,
+	`SELECT a.id, a.seller, b.price FROM auctions a, bids b WHERE a.id = b.auction
+		AND b.date_time >= a.date_time - INTERVAL '1' SECOND AND a.date_time + INTERVAL '4' SECOND > b.date_time`,
+	`SELECT a.id, max(b.price), count(*) FROM auctions a, bids b
+		WHERE a.id = b.auction AND b.date_time BETWEEN a.date_time AND a.date_time + INTERVAL '6' SECOND GROUP BY a.id`,
+	`CREATE MATERIALIZED VIEW v AS SELECT b.date_time, b.price, a.seller FROM bids b JOIN auctions a
+		ON b.auction = a.id AND b.date_time BETWEEN a.date_time - INTERVAL '2' SECOND AND a.date_time + INTERVAL '3' SECOND
+	EMIT ON WINDOW CLOSE`,
 }
 
 // eowcBelowProjection does not select its closing column: EMIT ON WINDOW CLOSE sits below the
@@ -211,7 +228,7 @@ func runWatermarkSeed(t *testing.T, q string, seed uint64) bool {
 				freeing = append(freeing, n.ID)
 			}
 		case *stream.JoinSpec:
-			if s.Cleanup != nil {
+			if s.Cleanup != nil || s.Interval != nil {
 				freeing = append(freeing, n.ID)
 			}
 		case *stream.GroupTopNSpec:

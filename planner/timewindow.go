@@ -28,8 +28,9 @@ import (
 // to slide in (time_col - size, time_col]. Sizes, slides and offsets are constant intervals
 // without months or years (refused with 0A000); a day counts 24 hours, also for timestamptz,
 // so windows do not move with the session's time zone. Rows whose time_col is NULL belong to
-// no window and produce no output, as in RisingWave. An infinite time_col fails the query
-// with 22008 (its window end is out of range).
+// no window and produce no output, as in RisingWave. An infinite time_col falls in TUMBLE's
+// infinite window (date_bin and infinity + interval give infinity, as in PostgreSQL); HOP
+// refuses it with 22008.
 //
 // TUMBLE plans as a Filter (time_col IS NOT NULL) and a Project appending the two columns,
 // which views maintain as they are; HOP plans as an executor.HopWindow, which views lower to

@@ -74,11 +74,15 @@ type AggSpec struct {
 
 // JoinSpec is an equi-join of its two inputs (see Join); without keys it is an inner cross
 // join (see CrossJoin). With Cleanup, the buckets whose key pair Cleanup.Key lies below the
-// smaller of the two sides' strict watermarks are forgotten.
+// smaller of the two sides' strict watermarks are forgotten. With Interval (inner joins only),
+// the join emits only the pairs whose event times lie within its bounds and forgets the rows
+// the strict watermarks of those times put out of reach (see JoinInterval). A pointer, so
+// that graphs encoded before it existed decode as "none".
 type JoinSpec struct {
 	Kind                executor.JoinKind
 	LeftKeys, RightKeys []int
 	Cleanup             *WatermarkCleanup
+	Interval            *JoinInterval
 }
 
 // EOWCSpec is EMIT ON WINDOW CLOSE over the view's output (see EmitOnWindowClose): Col is the
@@ -309,7 +313,7 @@ func newOperator(ec *executor.ExecContext, n Node, ins [][]types.T) (Operator, [
 		return h, h.OutTypes(), nil
 	case *JoinSpec:
 		if len(s.LeftKeys) == 0 && len(s.RightKeys) == 0 {
-			if s.Kind != executor.InnerJoin || s.Cleanup != nil {
+			if s.Kind != executor.InnerJoin || s.Cleanup != nil || s.Interval != nil {
 				return nil, nil, fmt.Errorf("a %s join without keys", s.Kind)
 			}
 			c := NewCrossJoin(ec.Mem, ins[0], ins[1])
@@ -319,7 +323,11 @@ func newOperator(ec *executor.ExecContext, n Node, ins [][]types.T) (Operator, [
 		if err != nil {
 			return nil, nil, err
 		}
+		if s.Interval != nil && s.Kind != executor.InnerJoin {
+			return nil, nil, fmt.Errorf("interval bounds on a %s join", s.Kind)
+		}
 		j.cleanup = s.Cleanup
+		j.setInterval(s.Interval)
 		return j, j.OutTypes(), nil
 	case *TemporalJoinSpec:
 		j, err := NewTemporalJoin(ec.Mem, s.Kind, ins[0], ins[1], s.LeftKeys, s.RightKeys)
@@ -439,8 +447,8 @@ func (df *Dataflow) Watermarks(id int) []int64 {
 func (df *Dataflow) OutputWatermarks() []int64 { return slices.Clone(df.wm[df.out]) }
 
 // Cleaned returns, by node ID, how many state entries each operator freed by watermark since it
-// was built (groups, join buckets, partitions, rows EMIT ON WINDOW CLOSE emitted); operators
-// that freed none are absent.
+// was built (groups, join buckets and interval join rows, partitions, rows EMIT ON WINDOW CLOSE
+// emitted); operators that freed none are absent.
 func (df *Dataflow) Cleaned() map[int]int64 {
 	out := map[int]int64{}
 	for i, op := range df.ops {
@@ -610,6 +618,19 @@ func watermarkRules(n Node, ins [][]types.T, out []types.T) ([]wmRule, error) {
 				rules[nl+r] = t
 			}
 		}
+		if iv := s.Interval; iv != nil && s.Kind == executor.InnerJoin {
+			// Every pair is within the bounds: a pair a right change r makes (r.b >= W(r.b))
+			// has l.a >= r.b + D >= W(r.b) + D; one a left change makes has r.d >= W(l.c) - D.
+			in := func(b *TimeBound) bool {
+				return b.LeftCol >= 0 && b.LeftCol < nl && b.RightCol >= 0 && b.RightCol < len(ins[1])
+			}
+			if b := iv.Lower; b != nil && in(b) && rules[b.LeftCol] == nil {
+				rules[b.LeftCol] = wmRule{{port: 0, col: b.LeftCol}, {port: 1, col: b.RightCol, fn: WatermarkFn{Add: b.D}}}
+			}
+			if b := iv.Upper; b != nil && in(b) && b.D != math.MinInt64 && rules[nl+b.RightCol] == nil {
+				rules[nl+b.RightCol] = wmRule{{port: 1, col: b.RightCol}, {port: 0, col: b.LeftCol, fn: WatermarkFn{Add: -b.D}}}
+			}
+		}
 	case *GroupTopNSpec:
 		for _, c := range s.Partition {
 			rules[c] = wmRule{{col: c}}
@@ -673,6 +694,14 @@ func checkWatermarkUse(n Node, in []NodeProps) error {
 		if c := s.Cleanup; c != nil && (c.Key < 0 || c.Key >= len(s.LeftKeys) ||
 			!strict(0, s.LeftKeys[c.Key]) || !strict(1, s.RightKeys[c.Key])) {
 			return fmt.Errorf("join cleanup by key pair %d, which does not carry strict watermarks on both sides", c.Key)
+		}
+		if s.Interval != nil {
+			if s.Kind != executor.InnerJoin {
+				return fmt.Errorf("interval bounds on a %s join", s.Kind)
+			}
+			if err := s.Interval.check(in); err != nil {
+				return err
+			}
 		}
 	case *GroupTopNSpec:
 		if c := s.Cleanup; c != nil && (c.Key < 0 || c.Key >= len(s.Partition) || !strict(0, s.Partition[c.Key])) {

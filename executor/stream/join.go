@@ -26,6 +26,10 @@ import (
 // dropped, and in either case not stored.
 //
 // Rows are kept as datums in the buckets, in arrival order (keeps S2).
+// An inner join may also bound the distance of two event times (Interval): it then emits only
+// the pairs within the bounds and frees by watermark the rows no future change can meet (see
+// interval_join.go).
+//
 // TODO(stream): keep bucket rows in Arrow column arenas; and a residual (non-equi) condition.
 type Join struct {
 	mem    memory.Allocator
@@ -45,6 +49,16 @@ type Join struct {
 	wm      [2]int64
 	freed   int64 // the watermark below which keys were freed
 	cleaned int64
+
+	// Interval bounds (JoinSpec.Interval; see interval_join.go): ivIndex holds, per side that
+	// frees rows, (time, join key, row key) of its stored rows; ivWm, per side, the watermark
+	// of the other side's column that frees its rows (in memory); ivFreed the bound below which
+	// its rows were freed, kept in ivMeta too (a restart needs it before the watermarks come).
+	iv      *JoinInterval
+	ivIndex [2]State[struct{}]
+	ivWm    [2]int64
+	ivFreed [2]int64
+	ivMeta  State[int64]
 }
 
 // bucket is one side's live rows for one join key: rows in arrival order, which is the order
@@ -126,15 +140,36 @@ func (j *Join) Push(_ context.Context, port int, in ChangeBatch) ([]ChangeBatch,
 			}
 			continue
 		}
+		// With interval bounds (an inner join) a row pairs only with rows whose time is
+		// within them; a NULL time matches nothing, and a row already below its side's freed
+		// bound can meet no future row: neither is stored.
+		var t int64
+		store := true
+		if j.iv != nil {
+			if !j.iv.matchable(s, row) {
+				continue
+			}
+			if j.ivIndex[s] != nil {
+				t = row[j.iv.freeCol(s)].(int64)
+				store = t >= j.ivFreed[s]
+			}
+		}
 		j.keyBuf = executor.RowKey(j.keyBuf[:0], in.Rec, j.ts[s], j.keys[s], i)
 		key := string(j.keyBuf)
 		ob, _ := j.state[o].Get(key)
 		if ob != nil {
 			for _, r := range ob.rows {
-				if r.n != 0 {
-					pair(row, r.row, w*r.n)
+				if r.n == 0 {
+					continue
 				}
+				if j.iv != nil && (s == 0 && !j.iv.contains(row, r.row) || s == 1 && !j.iv.contains(r.row, row)) {
+					continue
+				}
+				pair(row, r.row, w*r.n)
 			}
+		}
+		if !store {
+			continue
 		}
 		if j.preserved(s) && (ob == nil || ob.total == 0) {
 			pair(row, nil, w)
@@ -150,6 +185,9 @@ func (j *Join) Push(_ context.Context, port int, in ChangeBatch) ([]ChangeBatch,
 		}
 		old := b.total
 		j.rowBuf = exactRowKey(j.rowBuf[:0], in.Rec, j.ts[s], i)
+		if ix := j.ivIndex[s]; ix != nil && b.idx[string(j.rowBuf)] == nil && w > 0 {
+			ix.Put(ivIndexKey(t, key, string(j.rowBuf)), struct{}{})
+		}
 		if err := b.add(string(j.rowBuf), row, w); err != nil {
 			rb.discard()
 			return nil, fmt.Errorf("stream: join input %d: %w", port, err)
@@ -183,7 +221,13 @@ func (j *Join) Push(_ context.Context, port int, in ChangeBatch) ([]ChangeBatch,
 // columns have strict watermarks, the buckets (both sides) of the keys below the smaller one
 // are freed. No future change of either side has such a key, so they would never be joined,
 // padded or unpadded again; the rows they produced stay in the view.
+// With Interval, the rows each side's bound frees go (see interval_join.go).
 func (j *Join) AdvanceWatermark(_ context.Context, port, col int, wm int64) ([]ChangeBatch, error) {
+	if j.iv != nil {
+		if err := j.advanceInterval(port, col, wm); err != nil {
+			return nil, err
+		}
+	}
 	if j.cleanup == nil || col != j.keys[port][j.cleanup.Key] || wm <= j.wm[port] {
 		return nil, nil
 	}
@@ -201,7 +245,7 @@ func (j *Join) AdvanceWatermark(_ context.Context, port, col int, wm int64) ([]C
 	return nil, nil
 }
 
-// Cleaned returns the number of join keys freed by watermark.
+// Cleaned returns the number of join keys (and, with Interval, rows) freed by watermark.
 func (j *Join) Cleaned() int64 { return j.cleaned }
 
 // add changes the multiplicity of a row by w.
@@ -214,16 +258,8 @@ func (b *bucket) add(key string, row []any, w int64) error {
 			return errNegative
 		case r.n == 0:
 			delete(b.idx, key)
-			if b.dead++; b.dead > len(b.rows)/2 {
-				live := b.rows[:0]
-				for _, r := range b.rows {
-					if r.n != 0 {
-						live = append(live, r)
-					}
-				}
-				clear(b.rows[len(live):])
-				b.rows, b.dead = live, 0
-			}
+			b.dead++
+			b.compact()
 		}
 		return nil
 	}

@@ -27,7 +27,9 @@ type StateFlusher interface {
 // every other operator has one state, part 0 (GroupTopN's is keyed by partition,
 // EmitOnWindowClose's holds the rows waiting for their window). An operator that frees state
 // by watermark (Cleanup in its spec) has its watermark index beside: part 1 for HashAgg and
-// GroupTopN, part 2 for Join.
+// GroupTopN, part 2 for Join; a Join with interval bounds (JoinSpec.Interval) has the
+// time-ordered index of each side that frees rows as part 3 (left) and 4 (right), and the
+// bounds below which they were freed as part 5.
 func AttachPebbleState(op Operator, r pebble.Reader, viewID, opID uint32, opts PebbleStateOptions) ([]StateFlusher, error) {
 	prefix := func(part uint8) []byte { return StatePrefix(viewID, opID, part) }
 	index := func(part uint8, fs []StateFlusher, set func(State[struct{}])) ([]StateFlusher, error) {
@@ -59,8 +61,27 @@ func AttachPebbleState(op Operator, r pebble.Reader, viewID, opID uint32, opts P
 			o.state[side] = s
 			fs = append(fs, s)
 		}
+		var err error
 		if o.cleanup != nil {
-			return index(2, fs, func(x State[struct{}]) { o.index = x })
+			if fs, err = index(2, fs, func(x State[struct{}]) { o.index = x }); err != nil {
+				return nil, err
+			}
+		}
+		for side := range o.ivIndex {
+			if o.ivIndex[side] != nil {
+				if fs, err = index(uint8(3+side), fs, func(x State[struct{}]) { o.ivIndex[side] = x }); err != nil {
+					return nil, err
+				}
+			}
+		}
+		if o.iv != nil {
+			s, err := NewPebbleState[int64](r, prefix(5), int64Codec{}, opts)
+			if err != nil {
+				return nil, err
+			}
+			o.ivMeta = s
+			o.loadFreed()
+			fs = append(fs, s)
 		}
 		return fs, nil
 	case *CrossJoin:

@@ -24,8 +24,8 @@ import (
 // source: ingest drops late rows, nothing else writes it) and every operator on the way keeps
 // it. A connector-fed table also takes user DML, which may touch rows below its watermark:
 // its watermark is lax, a hint only. Operators free state only by strict watermarks (AggSpec,
-// JoinSpec and GroupTopNSpec Cleanup, checked by Build); EmitOnWindowClose uses lax ones too
-// and passes late changes through at once.
+// JoinSpec and GroupTopNSpec Cleanup, JoinSpec Interval, checked by Build); EmitOnWindowClose
+// uses lax ones too and passes late changes through at once.
 //
 // Derivation rules (an output column carries the minimum of its terms; it carries nothing if
 // any term's input carries nothing):
@@ -41,7 +41,11 @@ import (
 //	            carry one (a change from either side has a key at or above that side's
 //	            watermark, and matched rows share the key); only on the sides never NULL-padded
 //	            (both for inner, the left for LEFT, the right for RIGHT, none for FULL). No
-//	            other column: a change from one side pairs with old rows of the other.
+//	            other column: a change from one side pairs with old rows of the other, except
+//	            the bounded columns of an inner interval join (JoinSpec.Interval): with a lower
+//	            bound l.a - r.b >= D, l.a carries min(W(l.a), W(r.b) + D), with an upper bound
+//	            l.c - r.d <= D, r.d carries min(W(r.d), W(l.c) - D), since every pair it emits
+//	            is within the bounds.
 //	GroupTopN   each partition column, as HashAgg's group columns
 //	TemporalJoin the left columns (only left changes produce output)
 //	CrossJoin, TopN, EmitOnWindowClose   nothing
