@@ -45,7 +45,9 @@ const (
 	streamIdle        = 5 * time.Millisecond
 )
 
-// streamDriver is the leader's loop over backfills and source readers.
+// streamDriver is the leader's loop over backfills and source readers. Every connector that
+// advances gets its own reader goroutine, so two sources of one view do not take turns, and
+// the log batches their proposals together.
 type streamDriver struct {
 	e       *Engine
 	log     *slog.Logger
@@ -90,24 +92,27 @@ func (f *freshness) quantiles(id uint32) (p50, p99 time.Duration) {
 	return s[len(s)/2], s[min(len(s)-1, len(s)*99/100)]
 }
 
-// sourceReader paces one connector.
+// sourceReader is the goroutine reading one connector; the driver owns it and stops it.
 type sourceReader struct {
-	src     connectors.Source
-	version uint64 // catalog version the source was opened at
-	// pace: offsets handed out since started, at rate per second.
-	started time.Time
-	base    int64
-	failed  time.Time // last failure: back off for a second
+	version uint64 // catalog version of the relation it was started for
+	cancel  context.CancelFunc
+	done    chan struct{}
 }
 
-// run drives streaming work until ctx ends.
+func (r *sourceReader) stop() {
+	r.cancel()
+	<-r.done
+}
+
+// run drives streaming work until ctx ends, then stops its readers.
 func (d *streamDriver) run(ctx context.Context) error {
+	defer d.stopReaders(nil)
 	for {
 		worked := false
 		if d.e.raft.IsLeader() {
 			worked = d.step(ctx)
 		} else {
-			d.readers = map[uint32]*sourceReader{} // paces restart when leadership comes back
+			d.stopReaders(nil) // readers run on the leader only; paces restart with leadership
 		}
 		if ctx.Err() != nil {
 			return nil
@@ -122,7 +127,18 @@ func (d *streamDriver) run(ctx context.Context) error {
 	}
 }
 
-// step proposes one round of commands; it reports whether it proposed anything.
+// stopReaders stops every reader not in keep.
+func (d *streamDriver) stopReaders(keep map[uint32]bool) {
+	for id, r := range d.readers {
+		if !keep[id] {
+			r.stop()
+			delete(d.readers, id)
+		}
+	}
+}
+
+// step proposes the backfill commands of one round and starts or stops source readers; it
+// reports whether it proposed anything.
 func (d *streamDriver) step(ctx context.Context) bool {
 	worked := false
 	for _, j := range d.e.views.Jobs() {
@@ -141,66 +157,74 @@ func (d *streamDriver) step(ctx context.Context) bool {
 			continue // a source nobody reads need not advance
 		}
 		live[t.ID] = true
-		if d.ingest(ctx, cat, t) {
-			worked = true
+		if r := d.readers[t.ID]; r != nil && r.version == t.Version {
+			continue
+		} else if r != nil {
+			r.stop()
 		}
+		rctx, cancel := context.WithCancel(ctx)
+		r := &sourceReader{version: t.Version, cancel: cancel, done: make(chan struct{})}
+		d.readers[t.ID] = r
+		go func() {
+			defer close(r.done)
+			d.readSource(rctx, t)
+		}()
 	}
-	for id := range d.readers {
-		if !live[id] {
-			delete(d.readers, id)
-		}
-	}
+	d.stopReaders(live)
 	return worked
 }
 
-// ingest proposes the next range of connector t, if its pace allows one now.
-func (d *streamDriver) ingest(ctx context.Context, cat *storage.Catalog, t *storage.TableDesc) bool {
-	next, ok := d.e.views.Offset(t.ID)
-	if !ok {
-		return false
-	}
-	r := d.readers[t.ID]
-	if r == nil || r.version != t.Version {
-		src, err := openConnector(t)
-		if err != nil {
-			d.log.Error("cannot open connector", "relation", t.Name, "err", err)
-			return false
-		}
-		r = &sourceReader{src: src, version: t.Version, started: time.Now(), base: next}
-		d.readers[t.ID] = r
-	}
-	if !r.failed.IsZero() && time.Since(r.failed) < time.Second {
-		return false
-	}
-	to := r.src.ChunkEnd(next)
-	if end, bounded := r.src.End(); bounded {
-		to = min(to, end)
-	}
-	due := time.Now() // when the range's first event became available
-	if rate := r.src.RowsPerSecond(); rate > 0 {
-		allowed := r.base + int64(time.Since(r.started).Seconds()*float64(rate))
-		to = min(to, allowed)
-		due = r.started.Add(time.Duration(float64(next-r.base) / float64(rate) * float64(time.Second)))
-	}
-	if to <= next {
-		return false
-	}
-	_, err := d.e.propose(ctx, &storage.Command{Stream: &storage.StreamCmd{
-		Ingest: &storage.Ingest{Source: t.ID, From: next, To: to}}})
+// readSource proposes connector t's offset ranges at its rate until ctx ends.
+func (d *streamDriver) readSource(ctx context.Context, t *storage.TableDesc) {
+	src, err := openConnector(t)
 	if err != nil {
-		if ctx.Err() != nil {
-			return false
-		}
-		if pgerror.GetCode(err) == pgerror.SerializationFailure {
-			return true // the offset moved (a concurrent proposal): read it again
-		}
-		r.failed = time.Now()
-		d.log.Error("ingest failed; retrying in a second", "relation", t.Name, "from", next, "to", to, "err", err)
-		return false
+		d.log.Error("cannot open connector", "relation", t.Name, "err", err)
+		return
 	}
-	r.failed = time.Time{}
-	d.e.fresh.add(t.ID, time.Since(due))
-	return true
+	started, base := time.Now(), int64(-1)
+	for ctx.Err() == nil {
+		next, ok := d.e.views.Offset(t.ID)
+		if !ok {
+			return
+		}
+		if base < 0 {
+			base = next
+		}
+		to := src.ChunkEnd(next)
+		if end, bounded := src.End(); bounded {
+			to = min(to, end)
+			if next >= end {
+				return // the stream is over
+			}
+		}
+		due := time.Now() // when the range's first event became available
+		if rate := src.RowsPerSecond(); rate > 0 {
+			to = min(to, base+int64(time.Since(started).Seconds()*float64(rate)))
+			due = started.Add(time.Duration(float64(next-base) / float64(rate) * float64(time.Second)))
+		}
+		if to <= next {
+			select {
+			case <-ctx.Done():
+			case <-time.After(time.Millisecond):
+			}
+			continue
+		}
+		_, err := d.e.propose(ctx, &storage.Command{Stream: &storage.StreamCmd{
+			Ingest: &storage.Ingest{Source: t.ID, From: next, To: to}}})
+		switch {
+		case err == nil:
+			d.e.fresh.add(t.ID, time.Since(due))
+		case ctx.Err() != nil:
+		case pgerror.GetCode(err) == pgerror.SerializationFailure:
+			// The offset moved under us (a proposal of an earlier leader): read it again.
+		default:
+			d.log.Error("ingest failed; retrying in a second", "relation", t.Name, "from", next, "to", to, "err", err)
+			select {
+			case <-ctx.Done():
+			case <-time.After(time.Second):
+			}
+		}
+	}
 }
 
 // waitBackfill waits until view id has finished its initial load.
