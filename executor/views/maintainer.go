@@ -514,21 +514,11 @@ func (m *Maintainer) propagate(ctx context.Context, d *storage.Derivation, r *ru
 			} else {
 				b.Rec.Retain()
 			}
-			in, err := project(t, v.Inputs[i], r.srcTypes[dep], b)
+			err := m.push(ctx, r, t, i, b, cs, pending)
 			b.Release()
 			if err != nil {
 				return err
 			}
-			if in.Len() == 0 {
-				in.Release()
-				continue
-			}
-			out, err := r.df.Push(ctx, dep, in)
-			in.Release()
-			if err != nil {
-				return viewError(r.desc, err)
-			}
-			m.emit(r, out, cs, pending)
 		}
 	}
 	return nil
@@ -571,6 +561,28 @@ func (m *Maintainer) deliverWatermarks(ctx context.Context, d *storage.Derivatio
 		}
 		m.emit(r, out, cs, pending)
 	}
+	return nil
+}
+
+// push runs b (full rows of t, which is r's input i; borrowed) through r's dataflow and
+// records the view's resulting changes.
+func (m *Maintainer) push(ctx context.Context, r *running, t *storage.TableDesc, i int, b stream.ChangeBatch,
+	cs changeSet, pending map[uint32][]stream.ChangeBatch) error {
+	dep := r.desc.View.DependsOn[i]
+	in, err := project(t, r.desc.View.Inputs[i], r.srcTypes[dep], b)
+	if err != nil {
+		return err
+	}
+	if in.Len() == 0 {
+		in.Release()
+		return nil
+	}
+	out, err := r.df.Push(ctx, dep, in)
+	in.Release()
+	if err != nil {
+		return viewError(r.desc, err)
+	}
+	m.emit(r, out, cs, pending)
 	return nil
 }
 
@@ -798,18 +810,11 @@ func (m *Maintainer) backfillStep(ctx context.Context, d *storage.Derivation, r 
 		}
 		if rec != nil {
 			rows := int(rec.NumRows())
-			b := stream.ChangeBatch{Rec: rec, W: m.weights(rows, 1)}
-			batch, err := project(t, v.Inputs[in], r.srcTypes[dep], b)
+			err := m.push(ctx, r, t, in, stream.ChangeBatch{Rec: rec, W: m.weights(rows, 1)}, cs, pending)
 			rec.Release()
 			if err != nil {
 				return err
 			}
-			out, err := r.df.Push(ctx, dep, batch)
-			batch.Release()
-			if err != nil {
-				return viewError(r.desc, err)
-			}
-			m.emit(r, out, cs, pending)
 			bf.Done += int64(rows)
 			n -= max(rows, 1)
 		}
