@@ -10,6 +10,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/cockroachdb/pebble"
+	"github.com/eddydb/eddy/sql/pgerror"
 	"github.com/eddydb/eddy/sql/types"
 )
 
@@ -292,4 +293,45 @@ func CountRows(r pebble.Reader, t *TableDesc) (int64, error) {
 		}
 	}
 	return n, it.Error()
+}
+
+// UpsertRows turns rows of t (full rows, t.Columns order) into a write that replaces any stored
+// row with the same primary key, as a connector-fed table with a primary key wants: a stored
+// row with the key of an incoming one is deleted, and of several incoming rows with one key
+// the last wins. r is the state before the write.
+func UpsertRows(r pebble.Reader, t *TableDesc, rec arrow.Record) (deletes, inserts [][]any, err error) {
+	if err := checkNotNull(t, rec); err != nil {
+		return nil, nil, err
+	}
+	codec := newRowCodec(t)
+	last := map[string]int{}
+	keys := make([]string, rec.NumRows())
+	var key []byte
+	for i := range int(rec.NumRows()) {
+		if key, err = encodeKeyRow(key[:0], t, rec, i); err != nil {
+			return nil, nil, pgerror.Wrap(err, pgerror.NotNullViolation, err.Error())
+		}
+		keys[i] = string(key)
+		last[keys[i]] = i
+	}
+	for i, k := range keys {
+		if last[k] != i {
+			continue // a later row of the chunk has the same key
+		}
+		v, closer, gerr := r.Get([]byte(k))
+		switch {
+		case gerr == nil:
+			old := make([]any, len(t.Columns))
+			derr := codec.decodeRow([]byte(k), v, old)
+			closer.Close()
+			if derr != nil {
+				return nil, nil, fmt.Errorf("storage: decode row of %q: %w", t.Name, derr)
+			}
+			deletes = append(deletes, old)
+		case gerr != pebble.ErrNotFound:
+			return nil, nil, fmt.Errorf("storage: read row of %q: %w", t.Name, gerr)
+		}
+		inserts = append(inserts, rowFromRecord(t, rec, i))
+	}
+	return deletes, inserts, nil
 }

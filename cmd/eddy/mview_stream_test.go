@@ -12,10 +12,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/eddydb/eddy/cmd/eddy/internal/proc"
+	"github.com/eddydb/eddy/connectors"
+	"github.com/eddydb/eddy/sql/types"
 )
 
 // queryRows runs q and returns its rows as sorted strings (a multiset fingerprint).
@@ -300,5 +304,56 @@ func waitCount(t *testing.T, srv *proc.Server, q string, n int64, timeout time.D
 			t.Fatalf("%s stayed at %d, want %d", q, got, n)
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// TestConnectorTableUpserts feeds a table with a primary key from datagen with colliding keys:
+// each generated row replaces the stored row with its key (the last one wins), and a view over
+// the table follows.
+func TestConnectorTableUpserts(t *testing.T) {
+	srv := proc.Start(t)
+	ctx := context.Background()
+	c := srv.Connect(t)
+	defer c.Close(ctx)
+	opts := map[string]string{"fields.id.kind": "random", "fields.id.min": "1", "fields.id.max": "50",
+		"fields.v.kind": "sequence", "fields.v.start": "1", "fields.v.end": "3000", "datagen.rows.per.second": "100000"}
+	var with []string
+	for _, k := range slices.Sorted(mapKeys(opts)) {
+		with = append(with, fmt.Sprintf("%s = '%s'", k, opts[k]))
+	}
+	for _, q := range []string{
+		"CREATE TABLE up (id int PRIMARY KEY, v int) WITH (connector = 'datagen', " + strings.Join(with, ", ") + ")",
+		"CREATE MATERIALIZED VIEW upv AS SELECT id % 5 AS g, count(*) AS n, sum(v) AS s FROM up GROUP BY id % 5",
+	} {
+		if _, err := c.Exec(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	// What the stream holds: the last v generated for every id.
+	src, err := connectors.Open("datagen", opts, []connectors.Column{{Name: "id", Type: types.Int4T}, {Name: "v", Type: types.Int4T}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec, err := src.Read(memory.DefaultAllocator, 0, 3000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lastV := map[int32]int32{}
+	ids, vs := rec.Column(0).(*array.Int32), rec.Column(1).(*array.Int32)
+	for i := range int(rec.NumRows()) {
+		lastV[ids.Value(i)] = vs.Value(i)
+	}
+	rec.Release()
+	var want []string
+	for id, v := range lastV {
+		want = append(want, fmt.Sprint(id, v))
+	}
+	slices.Sort(want)
+	waitCount(t, srv, "SELECT coalesce(max(v), 0) FROM up", 3000, 30*time.Second)
+	if got := queryRows(t, ctx, c, "SELECT id, v FROM up"); !slices.Equal(got, want) {
+		t.Fatalf("upserted table: %s", diffRows(want, got))
+	}
+	if w, g := queryRows(t, ctx, c, "SELECT id % 5, count(*), sum(v) FROM up GROUP BY id % 5"), queryRows(t, ctx, c, "SELECT * FROM upv"); !slices.Equal(w, g) {
+		t.Fatalf("view over the upserted table: %s", diffRows(w, g))
 	}
 }

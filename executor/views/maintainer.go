@@ -327,7 +327,28 @@ func (m *Maintainer) Expand(db pebble.Reader, cat *storage.Catalog, cmd *storage
 	if err != nil {
 		return nil, err
 	}
-	return &storage.Write{Tables: []storage.TableWrite{{TableID: t.ID, TableVersion: t.Version, Inserts: full}}}, nil
+	if t.HasHiddenKey() {
+		return &storage.Write{Tables: []storage.TableWrite{{TableID: t.ID, TableVersion: t.Version, Inserts: full}}}, nil
+	}
+	// A declared primary key makes the table an upsert target: a row replaces the stored row
+	// with its key (RisingWave's tables with connectors behave so).
+	defer full.Release()
+	dels, ins, err := storage.UpsertRows(db, t, full)
+	if err != nil {
+		return nil, err
+	}
+	ts := make([]types.T, len(t.Columns))
+	for i, c := range t.Columns {
+		ts[i] = c.Type
+	}
+	tw := storage.TableWrite{TableID: t.ID, TableVersion: t.Version}
+	if len(dels) > 0 {
+		tw.Deletes = stream.FromRows(memory.DefaultAllocator, ts, dels, m.weights(len(dels), -1)).Rec
+	}
+	if len(ins) > 0 {
+		tw.Inserts = stream.FromRows(memory.DefaultAllocator, ts, ins, m.weights(len(ins), 1)).Rec
+	}
+	return &storage.Write{Tables: []storage.TableWrite{tw}}, nil
 }
 
 func (m *Maintainer) checkIngest(t *storage.TableDesc, in *storage.Ingest) error {
