@@ -429,7 +429,9 @@ func TestReplicasAgree(t *testing.T) {
 	for step := range 200 {
 		if !over && len(a.m.Jobs()) == 0 {
 			// A view over a view, once its input has finished loading.
-			both(func(h *harness) { h.createRel("CREATE MATERIALIZED VIEW over AS SELECT count(*) AS n, sum(n) AS total FROM agg") })
+			both(func(h *harness) {
+				h.createRel("CREATE MATERIALIZED VIEW over AS SELECT count(*) AS n, sum(n) AS total FROM agg")
+			})
 			over = true
 		}
 		var c *storage.Command
