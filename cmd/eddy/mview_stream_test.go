@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -432,5 +433,63 @@ func TestSourceViewsDifferential(t *testing.T) {
 		} else if len(got) == 0 {
 			t.Errorf("view %s is empty", name)
 		}
+	}
+}
+
+// TestBackfillSurvivesKill9 kills the server -9 while a view is being backfilled: after the
+// restart the leader resumes the job from its stored progress, and the finished view equals
+// its query.
+func TestBackfillSurvivesKill9(t *testing.T) {
+	srv := proc.Start(t)
+	ctx := context.Background()
+	c := srv.Connect(t)
+	for _, q := range []string{
+		"CREATE TABLE big (id int PRIMARY KEY, k int, v int)",
+		"INSERT INTO big SELECT g, g % 101, g % 997 FROM generate_series(1, 400000) g",
+	} {
+		if _, err := c.Exec(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	created := make(chan error, 1)
+	go func() {
+		_, err := c.Exec(ctx, "CREATE MATERIALIZED VIEW agg AS SELECT k, count(*) AS n, sum(v) AS s FROM big GROUP BY k")
+		created <- err
+	}()
+	// Kill once the job has made some progress but is not done.
+	w := srv.Connect(t)
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		var id, name, pct, ds, ts string
+		err := w.QueryRow(ctx, "SHOW JOBS").Scan(&id, &name, &pct, &ds, &ts)
+		done, _ := strconv.ParseInt(ds, 10, 64)
+		total, _ := strconv.ParseInt(ts, 10, 64)
+		if err == nil && done >= total/5 && done < total {
+			t.Logf("killing at %d of %d rows", done, total)
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("never saw the backfill in progress")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	srv.Kill()
+	<-created // the creating session's connection died with the server
+	w.Close(ctx)
+	c.Close(ctx)
+	srv.Restart()
+	c = srv.Connect(t)
+	defer c.Close(ctx)
+	deadline = time.Now().Add(60 * time.Second)
+	for len(queryRows(t, ctx, c, "SHOW JOBS")) > 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("the backfill did not resume after the restart")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	want := queryRows(t, ctx, c, "SELECT k, count(*), sum(v) FROM big GROUP BY k")
+	got := queryRows(t, ctx, c, "SELECT * FROM agg")
+	if !slices.Equal(want, got) {
+		t.Fatalf("view after a backfill interrupted by kill -9: %s", diffRows(want, got))
 	}
 }
