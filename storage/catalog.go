@@ -75,7 +75,7 @@ type WatermarkDef struct {
 type RelKind uint8
 
 // Relation kinds. A materialized view's rows are stored keyed by their own encoding with a
-// multiplicity (see ViewRowKey), so it has no primary key; a source stores no rows at all.
+// multiplicity (see ViewRowCoder), so it has no primary key; a source stores no rows at all.
 const (
 	KindTable RelKind = iota
 	KindMaterializedView

@@ -98,11 +98,6 @@ type Backfill struct {
 // table prefix followed by the row's value encoding (exact: it tells 1.0 from 1.00, and NULL
 // from every value), with its multiplicity as the value (uvarint).
 
-// ViewRowKey appends the storage key of row i of rec (all of the view's columns, in order).
-func ViewRowKey(b []byte, t *TableDesc, rec arrow.Record, i int) []byte {
-	return NewViewRowCoder(t).Key(b, rec, i)
-}
-
 // ViewRowCoder encodes view rows of one view, reusing its codec.
 type ViewRowCoder struct {
 	codec  *rowCodec
@@ -122,7 +117,7 @@ func (c *ViewRowCoder) Key(b []byte, rec arrow.Record, i int) []byte {
 	return append(b, c.buf...)
 }
 
-// AddViewCount adds delta to the multiplicity stored under key (a ViewRowKey). It is a blind
+// AddViewCount adds delta to the multiplicity stored under key (a ViewRowCoder key). It is a blind
 // write — a Pebble merge operand that countMerger sums with what is stored — so maintaining a
 // view never reads its rows; a row whose count sums to zero reads as absent and is dropped by
 // compaction.
