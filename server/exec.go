@@ -40,7 +40,8 @@ func (s *Session) execContext(ctx context.Context, rd storage.Reader, txn *stora
 			User: s.user, Database: s.db, SearchPath: s.settings.searchPath(), BackendPID: s.pid,
 		},
 		ReserveIDs: func(n int64) (int64, error) { return s.e.ids.reserve(ctx, n) },
-		SysEnv:     &systables.Env{User: s.user, Database: s.db, Settings: s.settings.vals, PID: s.pid, Query: s.query},
+		SysEnv: &systables.Env{User: s.user, Database: s.db, Settings: s.settings.vals, PID: s.pid, Query: s.query,
+			Jobs: s.e.jobs},
 	}
 }
 

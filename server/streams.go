@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/eddydb/eddy/connectors"
+	"github.com/eddydb/eddy/executor/systables"
 	"github.com/eddydb/eddy/executor/views"
 	"github.com/eddydb/eddy/sql/pgerror"
 	"github.com/eddydb/eddy/storage"
@@ -300,4 +301,16 @@ func (g viewGuard) Get(t *storage.TableDesc, key []any) ([]any, bool, error) {
 		return nil, false, err
 	}
 	return g.Reader.Get(t, key)
+}
+
+// jobs lists the backfills in progress for eddy_catalog.jobs.
+func (e *Engine) jobs() []systables.Job {
+	if e.views == nil {
+		return nil
+	}
+	var out []systables.Job
+	for _, j := range e.views.Jobs() {
+		out = append(out, systables.Job{View: j.View, Done: j.Done, Total: j.Total, StartIndex: j.StartIndex})
+	}
+	return out
 }

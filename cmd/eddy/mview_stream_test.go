@@ -127,7 +127,7 @@ func TestViewBackfillWhileWriting(t *testing.T) {
 	// Watch the job from a third session.
 	var progress []string
 	var pmu sync.Mutex
-	var refused atomic.Int64
+	var refused, catalogSeen atomic.Int64
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
@@ -150,6 +150,11 @@ func TestViewBackfillWhileWriting(t *testing.T) {
 				}
 			}
 			rs.Close()
+			var done, total int64
+			if err := conn.QueryRow(wctx, "SELECT rows_done, rows_total FROM eddy_catalog.jobs WHERE name = 'agg'").Scan(&done, &total); err == nil &&
+				done > 0 && done < total {
+				catalogSeen.Add(1)
+			}
 			// Reading the view before its backfill ends is refused, never a partial answer.
 			var n int64
 			if err := conn.QueryRow(wctx, "SELECT count(*) FROM agg").Scan(&n); err != nil && wctx.Err() == nil {
@@ -189,6 +194,9 @@ func TestViewBackfillWhileWriting(t *testing.T) {
 	}
 	if !partial {
 		t.Errorf("SHOW JOBS never showed the backfill in progress: %v", progress)
+	}
+	if catalogSeen.Load() == 0 {
+		t.Errorf("eddy_catalog.jobs never showed the backfill in progress")
 	}
 	// A write whose client gave up when the writers stopped may still be in the log: FLUSH
 	// waits until everything proposed so far is applied, so both reads see the same data.

@@ -116,3 +116,26 @@ func arrayElem(s string) string {
 	}
 	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(s) + `"`
 }
+
+// eddy_catalog.jobs lists the materialized views still loading their inputs (SHOW JOBS): rows
+// read so far, the rows their inputs held when the job started, and the log index it started at.
+var _ = registerView("eddy_catalog", "jobs", storage.EddyCatalogSchemaID+4, spec(`
+	view_id oid, schema name, name name, rows_done int8, rows_total int8, progress float8, started_at_index int8`),
+	func(b *builder, cat *storage.Catalog, env *Env) error {
+		if env == nil || env.Jobs == nil {
+			return nil
+		}
+		for _, j := range env.Jobs() {
+			t := cat.TableByID(j.View)
+			if t == nil {
+				continue // dropped since
+			}
+			pct := 100.0
+			if j.Total > 0 {
+				pct = 100 * float64(min(j.Done, j.Total)) / float64(j.Total)
+			}
+			b.add(row{"view_id": j.View, "schema": userRelation(cat, t).nspName, "name": t.Name,
+				"rows_done": j.Done, "rows_total": j.Total, "progress": pct, "started_at_index": int64(j.StartIndex)})
+		}
+		return nil
+	})

@@ -37,6 +37,16 @@ type Env struct {
 	PID int32
 	// Query is the text of the statement being run, for pg_stat_activity.query; may be empty.
 	Query string
+	// Jobs lists the backfills in progress (eddy_catalog.jobs); nil lists none.
+	Jobs func() []Job
+}
+
+// Job is one backfill in progress: a materialized view loading its inputs.
+type Job struct {
+	View       uint32
+	Done       int64
+	Total      int64
+	StartIndex uint64
 }
 
 var registry = map[string]*Table{}
