@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -308,5 +309,51 @@ func TestFollowerBarrier(t *testing.T) {
 	}
 	if err := leader.node.Barrier(ctxT(t)); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestSnapshotWhileApplying takes snapshots while entries keep being applied (the checkpoint is
+// written off the apply goroutine, so it may hold entries past the snapshot's index), then
+// installs the newest one on a new node: it must converge to exactly the leader's rows.
+func TestSnapshotWhileApplying(t *testing.T) {
+	rs := startCluster(t, 1, func(c *Config) { c.TrailingLogs = 5 })
+	leader := rs[0]
+	tb := leader.createTable("t")
+	leader.proposeMany(tb, 0, 100)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		leader.proposeMany(tb, 100, 600)
+	}()
+	for range 5 {
+		if err := leader.node.Snapshot(); err != nil && !strings.Contains(err.Error(), "nothing new") {
+			t.Error(err)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	<-done
+	if err := leader.node.Snapshot(); err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(t.TempDir(), "n2")
+	cfg := clusterConfig("n2", dir)
+	cfg.Join = true
+	fresh := startReplica(t, "n2", dir, cfg)
+	if err := leader.node.AddVoter(ctxT(t), "n2", fresh.node.Addr()); err != nil {
+		t.Fatal(err)
+	}
+	waitConverged(t, []*replica{leader, fresh}, "t", 600)
+	clusterInsert(t, []*replica{leader, fresh}, tb, 600, 610)
+	waitConverged(t, []*replica{leader, fresh}, "t", 610)
+	fa, err := leader.sm.Store.Fingerprint()
+	if err != nil {
+		t.Fatal(err)
+	}
+	fb, err := fresh.sm.Store.Fingerprint()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fa != fb {
+		t.Fatalf("the new node's state differs from the leader's: %x vs %x", fb, fa)
 	}
 }

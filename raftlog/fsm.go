@@ -14,7 +14,8 @@ import (
 )
 
 // StateMachine is what the Raft FSM drives: the replicated state (storage.Store through
-// NewStoreFSM). Apply, Checkpoint and RestoreFrom are called from one goroutine.
+// NewStoreFSM). Apply and RestoreFrom are called from one goroutine; Checkpoint from another,
+// while applies go on.
 type StateMachine interface {
 	// AppliedIndex is the index of the last entry the state reflects; entries at or below it
 	// are skipped on replay.
@@ -23,7 +24,10 @@ type StateMachine interface {
 	// (an error value is a deterministic rejection handed to the proposer). A non-nil error
 	// is an infrastructure failure: the replica cannot go on.
 	Apply(index uint64, data []byte) (any, error)
-	// Checkpoint writes a consistent copy of the state into dir (which does not exist yet).
+	// Checkpoint writes a consistent copy of the state into dir (which does not exist yet): the
+	// state after some applied entry, at an index no lower than the one applied when the
+	// snapshot was requested. Restoring it and replaying the log from the snapshot's index is
+	// correct because entries at or below AppliedIndex are skipped.
 	Checkpoint(dir string) error
 	// RestoreFrom replaces the whole state by the checkpoint in dir, taking ownership of dir.
 	RestoreFrom(dir string) error
@@ -66,18 +70,12 @@ func (f *fsm) tempPath(kind string) string {
 	return filepath.Join(f.tmpDir, fmt.Sprintf("%s-%d-%d", kind, os.Getpid(), f.seq.Add(1)))
 }
 
-// Snapshot runs on the FSM goroutine, so the checkpoint is at an entry boundary; raft then
-// calls Persist on another goroutine while applies go on.
+// Snapshot runs on the FSM goroutine, where it only hands over: the checkpoint itself is
+// written in Persist, on raft's snapshot goroutine, while applies go on (so the apply pipeline
+// pauses for no I/O). The checkpoint may hold entries past the snapshot's index; a replica
+// restored from it skips them when the log is replayed.
 func (f *fsm) Snapshot() (raft.FSMSnapshot, error) {
-	dir := f.tempPath("checkpoint")
-	if err := os.MkdirAll(f.tmpDir, 0o755); err != nil {
-		return nil, fmt.Errorf("raftlog: create %s: %w", f.tmpDir, err)
-	}
-	if err := f.sm.Checkpoint(dir); err != nil {
-		_ = os.RemoveAll(dir)
-		return nil, fmt.Errorf("raftlog: checkpoint: %w", err)
-	}
-	return &fsmSnapshot{dir: dir, log: f.log}, nil
+	return &fsmSnapshot{f: f, log: f.log}, nil
 }
 
 // Restore replaces the state with a snapshot (installed from the leader, or at startup). A
@@ -104,11 +102,22 @@ func (f *fsm) Restore(rc io.ReadCloser) error {
 }
 
 type fsmSnapshot struct {
-	dir string
+	f   *fsm
+	dir string // the checkpoint, once Persist has written it
 	log *slog.Logger
 }
 
 func (s *fsmSnapshot) Persist(sink raft.SnapshotSink) error {
+	f := s.f
+	if err := os.MkdirAll(f.tmpDir, 0o755); err != nil {
+		_ = sink.Cancel()
+		return fmt.Errorf("raftlog: create %s: %w", f.tmpDir, err)
+	}
+	s.dir = f.tempPath("checkpoint")
+	if err := f.sm.Checkpoint(s.dir); err != nil {
+		_ = sink.Cancel()
+		return fmt.Errorf("raftlog: checkpoint: %w", err)
+	}
 	if ls, ok := sink.(*snapshotSink); ok {
 		// Our own store: hand over the checkpoint directory, hard links and all.
 		if err := ls.adopt(s.dir); err != nil {
@@ -126,6 +135,9 @@ func (s *fsmSnapshot) Persist(sink raft.SnapshotSink) error {
 }
 
 func (s *fsmSnapshot) Release() {
+	if s.dir == "" {
+		return
+	}
 	if err := os.RemoveAll(s.dir); err != nil {
 		s.log.Warn("remove checkpoint", "dir", s.dir, "err", err)
 	}

@@ -10,19 +10,22 @@ import (
 	"github.com/cockroachdb/pebble"
 )
 
-// Checkpoint writes a consistent copy of the state at the current applied index into dir,
-// which must not exist. SST files are hard-linked, so it is cheap; the WAL is synced first,
-// because the Raft log behind a snapshot gets truncated and applies are not synced (S2).
-// Call it from the apply goroutine (raft calls FSM.Snapshot there), so no Apply runs meanwhile.
+// Checkpoint writes a consistent copy of the state into dir, which must not exist. SST files
+// are hard-linked, so it is cheap; the WAL is synced first, because the Raft log behind a
+// snapshot gets truncated and applies are not synced (S2). It may run concurrently with Apply:
+// every applied command is one Pebble batch, so the copy holds the state after some command,
+// at an index at least the one applied when it was called, and a store restored from it skips
+// the log entries it already holds.
 func (s *Store) Checkpoint(dir string) error {
-	db, err := s.currentDB()
+	ref, err := s.acquireDB() // keeps a RestoreFrom from closing the DB under us
 	if err != nil {
 		return err
 	}
-	if err := db.LogData(nil, pebble.Sync); err != nil {
+	defer ref.readers.Done()
+	if err := ref.db.LogData(nil, pebble.Sync); err != nil {
 		return fmt.Errorf("storage: sync WAL: %w", err)
 	}
-	if err := db.Checkpoint(dir, pebble.WithFlushedWAL()); err != nil {
+	if err := ref.db.Checkpoint(dir, pebble.WithFlushedWAL()); err != nil {
 		return fmt.Errorf("storage: checkpoint to %s: %w", dir, err)
 	}
 	return nil
