@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync/atomic"
+	"time"
 
 	"github.com/hashicorp/raft"
 )
@@ -44,6 +45,9 @@ type fsm struct {
 	seq    atomic.Uint64
 	// failed is set when Apply hit an infrastructure error; Propose reports it.
 	failed atomic.Pointer[error]
+	// handoff and persist time the last snapshot's two parts, in nanoseconds: the pause of
+	// the apply goroutine, and writing the checkpoint while applies go on.
+	handoff, persist atomic.Int64
 }
 
 var _ raft.FSM = (*fsm)(nil)
@@ -75,6 +79,8 @@ func (f *fsm) tempPath(kind string) string {
 // pauses for no I/O). The checkpoint may hold entries past the snapshot's index; a replica
 // restored from it skips them when the log is replayed.
 func (f *fsm) Snapshot() (raft.FSMSnapshot, error) {
+	start := time.Now()
+	defer func() { f.handoff.Store(int64(time.Since(start))) }()
 	return &fsmSnapshot{f: f, log: f.log}, nil
 }
 
@@ -114,6 +120,8 @@ func (s *fsmSnapshot) Persist(sink raft.SnapshotSink) error {
 		return fmt.Errorf("raftlog: create %s: %w", f.tmpDir, err)
 	}
 	s.dir = f.tempPath("checkpoint")
+	start := time.Now()
+	defer func() { f.persist.Store(int64(time.Since(start))) }()
 	if err := f.sm.Checkpoint(s.dir); err != nil {
 		_ = sink.Cancel()
 		return fmt.Errorf("raftlog: checkpoint: %w", err)

@@ -349,6 +349,15 @@ func (n *Node) Addr() string { return string(n.transport.LocalAddr()) }
 // Stats returns Raft's statistics (state, term, indexes, ...).
 func (n *Node) Stats() map[string]string { return n.raft.Stats() }
 
+// SnapshotTimings returns how long the last snapshot paused the apply goroutine (the hand-off)
+// and how long writing its checkpoint took (while applies went on).
+func (n *Node) SnapshotTimings() (handoff, persist time.Duration) {
+	return time.Duration(n.fsm.handoff.Load()), time.Duration(n.fsm.persist.Load())
+}
+
+// ErrNothingToSnapshot is Snapshot's error when no entry was applied since the last one.
+var ErrNothingToSnapshot = raft.ErrNothingNewToSnapshot
+
 // Snapshot takes a snapshot now (and truncates the log behind it per TrailingLogs).
 func (n *Node) Snapshot() error {
 	if err := n.raft.Snapshot().Error(); err != nil {

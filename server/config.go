@@ -24,6 +24,10 @@ type Config struct {
 	RaftListen string
 	// StatementTimeout is the default statement_timeout of new sessions (0 = none).
 	StatementTimeout time.Duration
+	// CheckpointInterval is how often a checkpoint is taken (0: only Raft's own snapshots);
+	// LogTail is how many log entries stay behind the latest checkpoint.
+	CheckpointInterval time.Duration
+	LogTail            uint64
 	// StateCacheEntries bounds the in-memory cache of each operator state of a materialized
 	// view (entries; 0 = the default); the rest of the state stays in Pebble.
 	StateCacheEntries int
@@ -39,6 +43,9 @@ func DefaultConfig() Config {
 		LogLevel:   "info",
 		NodeID:     "n1",
 		RaftListen: "127.0.0.1:7001",
+
+		CheckpointInterval: time.Second,
+		LogTail:            10240,
 	}
 }
 
@@ -54,6 +61,10 @@ func (c *Config) BindFlags(fs *flag.FlagSet) {
 	str(&c.LogLevel, "log-level", "log level: debug, info, warn or error")
 	str(&c.NodeID, "node-id", "this node's Raft id")
 	str(&c.RaftListen, "raft-listen", "address for Raft traffic")
+	fs.DurationVar(&c.CheckpointInterval, "checkpoint-interval", envDuration("checkpoint-interval", c.CheckpointInterval),
+		"how often to checkpoint the state, 0 for Raft's own schedule only (env "+envName("checkpoint-interval")+")")
+	fs.Uint64Var(&c.LogTail, "log-tail", uint64(envInt("log-tail", int(c.LogTail))),
+		"log entries kept behind the latest checkpoint (env "+envName("log-tail")+")")
 	fs.IntVar(&c.StateCacheEntries, "state-cache-size", envInt("state-cache-size", c.StateCacheEntries),
 		"entries each view operator keeps cached in memory, 0 for the default (env "+envName("state-cache-size")+")")
 	fs.DurationVar(&c.StatementTimeout, "statement-timeout", envDuration("statement-timeout", c.StatementTimeout),

@@ -26,6 +26,7 @@ type Engine struct {
 	raft  *raftlog.Node
 	views *views.Maintainer // the store's deriver: view jobs and source offsets
 	fresh freshness         // ingest-to-visible latency per source
+	ckpt  *checkpointer     // set by Serve
 	cfg   Config
 	log   *slog.Logger
 	ids   idAllocator

@@ -75,6 +75,7 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (_ *Node, err error
 		Logger:   log.With("component", "raft"),
 		// Loopback/LAN timeouts: an election in a few hundred milliseconds (DESIGN.md measured
 		// 260-490 ms failover with these) instead of Raft's WAN-friendly one second.
+		TrailingLogs:       cfg.LogTail,
 		HeartbeatTimeout:   200 * time.Millisecond,
 		ElectionTimeout:    200 * time.Millisecond,
 		LeaderLeaseTimeout: 100 * time.Millisecond,
@@ -122,6 +123,8 @@ func (n *Node) Serve(ctx context.Context) error {
 		return hs.Shutdown(sctx)
 	})
 	g.Go(func() error { return n.becomeReady(gctx) })
+	n.eng.ckpt = &checkpointer{e: n.eng, log: n.log.With("component", "checkpoints"), interval: n.cfg.CheckpointInterval}
+	g.Go(func() error { return n.eng.ckpt.run(gctx) })
 	driver := &streamDriver{e: n.eng, log: n.log.With("component", "streams"), readers: map[uint32]*sourceReader{}}
 	g.Go(func() error { return driver.run(gctx) })
 	err := g.Wait()

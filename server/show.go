@@ -29,6 +29,9 @@ func (s *Session) showColumns(n *sql.ShowStmt) ([]pgwire.Column, error) {
 		return textColumns("Name", "Connector", "Offset", "End", "Watermark", "Late rows", "Freshness p50", "Freshness p99"), nil
 	case "jobs":
 		return textColumns("Id", "Name", "Progress", "rows_done", "rows_total"), nil
+	case "checkpoints":
+		return textColumns("id", "log_index", "started_at", "sync_ms", "total_ms", "state_bytes", "new_bytes",
+			"shared_files", "status"), nil
 	case "schemas":
 		return textColumns("Name"), nil
 	case "transaction isolation level":
@@ -48,6 +51,16 @@ func (s *Session) show(n *sql.ShowStmt, cols []pgwire.Column) (pgwire.Result, er
 	case "all":
 		for _, st := range settingList {
 			rows = append(rows, []string{st.name, s.settings.vals[st.name], st.desc})
+		}
+	case "checkpoints":
+		if s.e.ckpt == nil {
+			break
+		}
+		for _, r := range s.e.ckpt.records() {
+			ms := func(d time.Duration) string { return strconv.FormatFloat(float64(d.Microseconds())/1000, 'f', 3, 64) }
+			rows = append(rows, []string{strconv.FormatInt(r.Seq, 10), strconv.FormatUint(r.Index, 10),
+				types.FormatText(types.TimestampTZT, r.Start.UnixMicro(), &s.settings.fc), ms(r.Handoff), ms(r.Total),
+				strconv.FormatInt(r.Bytes, 10), strconv.FormatInt(r.NewBytes, 10), strconv.Itoa(r.SharedFiles), r.Status})
 		}
 	case "jobs":
 		for _, j := range s.e.views.Jobs() {

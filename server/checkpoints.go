@@ -1,0 +1,103 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/eddydb/eddy/raftlog"
+)
+
+// checkpointHistory is how many checkpoints SHOW CHECKPOINTS remembers (failures included).
+const checkpointHistory = 100
+
+// checkpointRecord is one checkpoint as SHOW CHECKPOINTS reports it.
+type checkpointRecord struct {
+	Seq         int64
+	ID          string
+	Index       uint64
+	Start       time.Time
+	Handoff     time.Duration // the apply pipeline's pause
+	Total       time.Duration
+	Bytes       int64
+	NewBytes    int64
+	SharedFiles int
+	Status      string
+}
+
+// checkpointer takes a checkpoint — a Raft snapshot, which is a hard-linked Pebble checkpoint
+// written off the apply goroutine — every interval when entries were applied since the last
+// one; Raft then truncates the log behind it, keeping its configured tail. Every node runs its
+// own. The owner's context stops it.
+type checkpointer struct {
+	e        *Engine
+	log      *slog.Logger
+	interval time.Duration
+
+	mu      sync.Mutex
+	seq     int64
+	history []checkpointRecord
+}
+
+func (c *checkpointer) run(ctx context.Context) error {
+	if c.interval <= 0 {
+		return nil
+	}
+	t := time.NewTicker(c.interval)
+	defer t.Stop()
+	var last uint64
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+		if applied := c.e.store.AppliedIndex(); applied == last {
+			continue
+		}
+		last = c.take()
+	}
+}
+
+// take takes one checkpoint and records it; it returns the applied index it covered.
+func (c *checkpointer) take() uint64 {
+	rec := checkpointRecord{Start: time.Now(), Index: c.e.store.AppliedIndex()}
+	err := c.e.raft.Snapshot()
+	rec.Total = time.Since(rec.Start)
+	switch {
+	case errors.Is(err, raftlog.ErrNothingToSnapshot):
+		return rec.Index
+	case err != nil:
+		rec.Status = "failed: " + err.Error()
+		c.log.Warn("checkpoint failed; the next one retries", "err", err)
+	default:
+		rec.Status = "ok"
+		rec.Handoff, _ = c.e.raft.SnapshotTimings()
+		if snaps, err := c.e.raft.Snapshots(); err == nil && len(snaps) > 0 {
+			s := snaps[0]
+			rec.ID, rec.Index, rec.Bytes, rec.NewBytes, rec.SharedFiles = s.ID, s.Index, s.Bytes, s.NewBytes, s.SharedFiles
+		}
+	}
+	c.mu.Lock()
+	c.seq++
+	rec.Seq = c.seq
+	c.history = append(c.history, rec)
+	if len(c.history) > checkpointHistory {
+		c.history = c.history[len(c.history)-checkpointHistory:]
+	}
+	c.mu.Unlock()
+	return rec.Index
+}
+
+// records returns the remembered checkpoints, newest first.
+func (c *checkpointer) records() []checkpointRecord {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := make([]checkpointRecord, len(c.history))
+	for i, r := range c.history {
+		out[len(out)-1-i] = r
+	}
+	return out
+}
