@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -357,3 +358,29 @@ func TestSnapshotWhileApplying(t *testing.T) {
 		t.Fatalf("the new node's state differs from the leader's: %x vs %x", fb, fa)
 	}
 }
+
+// TestTarSizeIsStreamLength: a snapshot's Size must be exactly the length of its tar stream,
+// since Raft sends and reads that many bytes when installing it on a follower.
+func TestTarSizeIsStreamLength(t *testing.T) {
+	dir := t.TempDir()
+	for i, size := range []int{0, 1, 511, 512, 513, 4096, 70000} {
+		if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("f%02d", i)), make([]byte, size), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := tarSize(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf countWriter
+	if err := tarDir(dir, &buf); err != nil {
+		t.Fatal(err)
+	}
+	if int64(buf) != want {
+		t.Fatalf("tar stream is %d bytes, tarSize says %d", buf, want)
+	}
+}
+
+type countWriter int64
+
+func (c *countWriter) Write(p []byte) (int, error) { *c += countWriter(len(p)); return len(p), nil }

@@ -207,7 +207,7 @@ func (k *snapshotSink) Close() error {
 			return fmt.Errorf("raftlog: unpack received snapshot: %w", err)
 		}
 	}
-	size, err := dirSize(filepath.Join(k.tmp, snapDataDir))
+	size, err := tarSize(filepath.Join(k.tmp, snapDataDir))
 	if err != nil {
 		_ = os.RemoveAll(k.tmp)
 		return fmt.Errorf("raftlog: snapshot without data: %w", err)
@@ -241,16 +241,25 @@ func (k *snapshotSink) Cancel() error {
 	return os.RemoveAll(k.tmp)
 }
 
-func dirSize(dir string) (int64, error) {
+// tarSize is the length of the stream tarDir writes for dir: a 512-byte header per regular
+// file, its data padded to 512 bytes, and the 1,024-byte end marker. It is the snapshot's Size,
+// which Raft uses as the length of the stream it sends to a follower and reads on the other
+// side: a smaller figure (the files' sizes alone) cut the archive short.
+func tarSize(dir string) (int64, error) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return 0, err
 	}
-	var n int64
+	n := int64(1024)
 	for _, e := range entries {
-		if info, err := e.Info(); err == nil {
-			n += info.Size()
+		if !e.Type().IsRegular() {
+			continue
 		}
+		info, err := e.Info()
+		if err != nil {
+			return 0, err
+		}
+		n += 512 + (info.Size()+511)/512*512
 	}
 	return n, nil
 }
