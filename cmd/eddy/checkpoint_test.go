@@ -67,8 +67,8 @@ func TestShowCheckpoints(t *testing.T) {
 		}
 	}
 	t.Logf("%d checkpoints; newest: index %d, apply pause %.3f ms, total %.1f ms, %d bytes", len(ks), ks[0].index, ks[0].sync, ks[0].total, ks[0].bytes)
-	// Idle: no new checkpoints.
-	time.Sleep(500 * time.Millisecond)
+	// Idle: no new checkpoints (after the one that covers the last write).
+	time.Sleep(time.Second)
 	before := len(read())
 	time.Sleep(500 * time.Millisecond)
 	if after := len(read()); after != before {
