@@ -23,11 +23,16 @@ const statePrefixByte byte = 's'
 
 // StatePrefix returns the key prefix of part of operator opID's state in view viewID.
 func StatePrefix(viewID, opID uint32, part uint8) []byte {
-	b := make([]byte, 0, 10)
-	b = append(b, statePrefixByte)
-	b = binary.BigEndian.AppendUint32(b, viewID)
+	b := ViewStatePrefix(viewID)
 	b = binary.BigEndian.AppendUint32(b, opID)
 	return append(b, part)
+}
+
+// ViewStatePrefix is the prefix of every state key of view viewID's operators.
+func ViewStatePrefix(viewID uint32) []byte {
+	b := make([]byte, 0, 10)
+	b = append(b, statePrefixByte)
+	return binary.BigEndian.AppendUint32(b, viewID)
 }
 
 // PebbleStateOptions configure a PebbleState.
@@ -94,7 +99,7 @@ type stateEntry[V any] struct {
 // of the prefix's keys) so that Len is exact.
 func NewPebbleState[V any](r pebble.Reader, prefix []byte, codec Codec[V], opts PebbleStateOptions) (*PebbleState[V], error) {
 	s := &PebbleState[V]{r: r, codec: codec, prefix: append([]byte(nil), prefix...),
-		upper: prefixEnd(prefix), limit: opts.CacheEntries,
+		upper: PrefixEnd(prefix), limit: opts.CacheEntries,
 		cache: map[string]*stateEntry[V]{}, dirty: map[string]*stateEntry[V]{}}
 	if s.limit <= 0 {
 		s.limit = DefaultStateCacheEntries
@@ -112,8 +117,8 @@ func NewPebbleState[V any](r pebble.Reader, prefix []byte, codec Codec[V], opts 
 	return s, nil
 }
 
-// prefixEnd returns the smallest key greater than every key starting with p (nil if none).
-func prefixEnd(p []byte) []byte {
+// PrefixEnd returns the smallest key greater than every key starting with p (nil if none).
+func PrefixEnd(p []byte) []byte {
 	end := append([]byte(nil), p...)
 	for i := len(end) - 1; i >= 0; i-- {
 		if end[i]++; end[i] != 0 {

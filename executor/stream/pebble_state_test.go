@@ -317,7 +317,7 @@ func TestStatePrefix(t *testing.T) {
 	if len(a) != 10 || a[0] != 's' || bytes.HasPrefix(b, a) || bytes.Compare(a, b) >= 0 {
 		t.Fatalf("prefixes %x %x", a, b)
 	}
-	if got := prefixEnd([]byte{'s', 0xff, 0xff}); !bytes.Equal(got, []byte{'t'}) {
+	if got := PrefixEnd([]byte{'s', 0xff, 0xff}); !bytes.Equal(got, []byte{'t'}) {
 		t.Fatalf("prefixEnd: %x", got)
 	}
 }

@@ -183,11 +183,8 @@ func (m *Maintainer) Job(id uint32) (JobStatus, bool) {
 
 // Offset returns the next offset of connector-fed relation id, and false if it has none.
 func (m *Maintainer) Offset(id uint32) (int64, bool) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	c, ok := m.pubConn[id]
-	n := c.Next
-	return n, ok
+	c, ok := m.Conn(id)
+	return c.Next, ok
 }
 
 // Changed returns a channel closed at the next published change of jobs or offsets.
@@ -717,8 +714,8 @@ func (m *Maintainer) catalogChanged(d *storage.Derivation, pending map[uint32][]
 		delete(m.views, t.ID)
 		delete(m.sources, t.ID)
 		delete(m.conns, t.ID)
-		for _, p := range [][]byte{idKey('s', t.ID), idKey(jobPrefix, t.ID), idKey(offsetPrefix, t.ID)} {
-			if err := d.Batch.DeleteRange(p, prefixEnd(p), nil); err != nil {
+		for _, p := range [][]byte{stream.ViewStatePrefix(t.ID), idKey(jobPrefix, t.ID), idKey(offsetPrefix, t.ID)} {
+			if err := d.Batch.DeleteRange(p, stream.PrefixEnd(p), nil); err != nil {
 				return fmt.Errorf("views: clear state of %d: %w", t.ID, err)
 			}
 		}
@@ -1100,16 +1097,4 @@ func readConn(db pebble.Reader, id uint32) (*ConnState, error) {
 		return nil, fmt.Errorf("views: corrupt offset of %d: %w", id, err)
 	}
 	return c, nil
-}
-
-// prefixEnd returns the first key after every key with prefix p.
-func prefixEnd(p []byte) []byte {
-	end := bytes.Clone(p)
-	for i := len(end) - 1; i >= 0; i-- {
-		if end[i] != 0xff {
-			end[i]++
-			return end[:i+1]
-		}
-	}
-	return nil
 }
