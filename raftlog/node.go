@@ -446,3 +446,15 @@ func (n *Node) closeResources() error {
 	}
 	return errors.Join(errs...)
 }
+
+// LogBounds returns the first and last index held in the Raft log (both 0 when it is empty):
+// what checkpoints and truncation leave to replay.
+func (n *Node) LogBounds() (first, last uint64, err error) {
+	if first, err = n.logs.FirstIndex(); err != nil {
+		return 0, 0, fmt.Errorf("raftlog: first index: %w", err)
+	}
+	if last, err = n.logs.LastIndex(); err != nil {
+		return 0, 0, fmt.Errorf("raftlog: last index: %w", err)
+	}
+	return first, last, nil
+}

@@ -28,32 +28,41 @@ type checkpointRecord struct {
 }
 
 // checkpointer takes a checkpoint — a Raft snapshot, which is a hard-linked Pebble checkpoint
-// written off the apply goroutine — every interval when entries were applied since the last
-// one; Raft then truncates the log behind it, keeping its configured tail. Every node runs its
-// own. The owner's context stops it.
+// written off the apply goroutine — every checkpoint_interval when entries were applied since
+// the last one; Raft then truncates the log behind it, keeping its configured tail. Every node
+// runs its own. The interval is read again on every tick, so ALTER SYSTEM SET
+// checkpoint_interval (replicated through the log) takes effect within a tick on every node.
+// The owner's context stops it.
 type checkpointer struct {
-	e        *Engine
-	log      *slog.Logger
-	interval time.Duration
+	e   *Engine
+	log *slog.Logger
+	met *metrics
 
 	mu      sync.Mutex
 	seq     int64
 	history []checkpointRecord
 }
 
+// checkpointTick is how often the checkpointer looks at the clock and the setting.
+const checkpointTick = 50 * time.Millisecond
+
 func (c *checkpointer) run(ctx context.Context) error {
-	if c.interval <= 0 {
-		return nil
-	}
-	t := time.NewTicker(c.interval)
+	t := time.NewTicker(checkpointTick)
 	defer t.Stop()
 	var last uint64
+	lastAt := time.Now()
 	for {
 		select {
 		case <-ctx.Done():
 			return nil
 		case <-t.C:
 		}
+		interval := c.e.checkpointInterval()
+		c.met.checkpointInterval.Set(interval.Seconds())
+		if interval <= 0 || time.Since(lastAt) < interval {
+			continue
+		}
+		lastAt = time.Now()
 		if applied := c.e.store.AppliedIndex(); applied == last {
 			continue
 		}
@@ -72,6 +81,7 @@ func (c *checkpointer) take() uint64 {
 	case err != nil:
 		rec.Status = "failed: " + err.Error()
 		c.log.Warn("checkpoint failed; the next one retries", "err", err)
+		c.met.checkpoints.WithLabelValues("failed").Inc()
 	default:
 		rec.Status = "ok"
 		rec.Handoff, _ = c.e.raft.SnapshotTimings()
@@ -79,6 +89,7 @@ func (c *checkpointer) take() uint64 {
 			s := snaps[0]
 			rec.ID, rec.Index, rec.Bytes, rec.NewBytes, rec.SharedFiles = s.ID, s.Index, s.Bytes, s.NewBytes, s.SharedFiles
 		}
+		c.met.observeCheckpoint(rec)
 	}
 	c.mu.Lock()
 	c.seq++

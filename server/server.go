@@ -14,6 +14,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/eddydb/eddy/raftlog"
@@ -42,7 +43,12 @@ type Node struct {
 	views *views.Maintainer
 	raft  *raftlog.Node
 	eng   *Engine
+	met   *metrics
 	ready atomic.Bool
+
+	// openedAt and openApplied mark where startup began: recovery is measured from them.
+	openedAt    time.Time
+	openApplied uint64
 
 	pgLn, httpLn net.Listener
 }
@@ -54,7 +60,7 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (_ *Node, err error
 		return nil, fmt.Errorf("create data directory: %w", err)
 	}
 	abs, _ := filepath.Abs(cfg.DataDir)
-	n := &Node{cfg: cfg, log: log}
+	n := &Node{cfg: cfg, log: log, met: newMetrics(), openedAt: time.Now()}
 	defer func() {
 		if err != nil {
 			n.closeAll()
@@ -64,6 +70,7 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (_ *Node, err error
 	if err != nil {
 		return nil, fmt.Errorf("open state store: %w", err)
 	}
+	n.openApplied = n.store.AppliedIndex()
 	n.views = views.New(views.Options{OpenSource: viewsSourceOpener, StateCacheEntries: cfg.StateCacheEntries, Log: log.With("component", "views")})
 	if err := n.store.SetDeriver(n.views); err != nil {
 		return nil, fmt.Errorf("open materialized views: %w", err)
@@ -84,6 +91,7 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (_ *Node, err error
 		return nil, fmt.Errorf("start raft: %w", err)
 	}
 	n.eng = NewEngine(n.store, n.raft, cfg, log)
+	n.registerGauges()
 	n.eng.views = n.views
 	if n.pgLn, err = net.Listen("tcp", cfg.PGListen); err != nil {
 		return nil, fmt.Errorf("listen for PostgreSQL clients on %s: %w", cfg.PGListen, err)
@@ -123,7 +131,7 @@ func (n *Node) Serve(ctx context.Context) error {
 		return hs.Shutdown(sctx)
 	})
 	g.Go(func() error { return n.becomeReady(gctx) })
-	n.eng.ckpt = &checkpointer{e: n.eng, log: n.log.With("component", "checkpoints"), interval: n.cfg.CheckpointInterval}
+	n.eng.ckpt = &checkpointer{e: n.eng, log: n.log.With("component", "checkpoints"), met: n.met}
 	g.Go(func() error { return n.eng.ckpt.run(gctx) })
 	driver := &streamDriver{e: n.eng, log: n.log.With("component", "streams"), readers: map[uint32]*sourceReader{}}
 	g.Go(func() error { return driver.run(gctx) })
@@ -152,7 +160,14 @@ func (n *Node) becomeReady(ctx context.Context) error {
 		return fmt.Errorf("catch up with the log: %w", err)
 	}
 	n.ready.Store(true)
-	n.log.Info("eddy ready", "applied_index", n.store.AppliedIndex(), "took", time.Since(start).Round(time.Millisecond))
+	applied := n.store.AppliedIndex()
+	recovery := time.Since(n.openedAt)
+	n.met.recoverySeconds.Set(recovery.Seconds())
+	n.met.recoveryEntries.Set(float64(applied - min(applied, n.openApplied)))
+	stats := n.raft.Stats()
+	n.log.Info("eddy ready", "applied_index", applied, "state_on_disk_index", n.openApplied,
+		"replayed_entries", applied-min(applied, n.openApplied), "checkpoint_index", stats["last_snapshot_index"],
+		"recovery", recovery.Round(time.Millisecond), "waited_for_leader_and_log", time.Since(start).Round(time.Millisecond))
 	return nil
 }
 
@@ -187,6 +202,8 @@ func (n *Node) httpHandler() http.Handler {
 	mux.HandleFunc("/debug/pprof/", pprof.Index)
 	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
 	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	mux.Handle("GET /metrics", promhttp.HandlerFor(n.met.reg, promhttp.HandlerOpts{}))
+	mux.HandleFunc("GET /api/v1/checkpoints", n.apiCheckpoints)
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		if !n.ready.Load() {

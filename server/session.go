@@ -108,7 +108,7 @@ func (s *Session) prepare(ps *stmt, paramTypes []types.T) (*prepared, error) {
 	switch n := ps.p.Stmt.(type) {
 	case *sql.BeginStmt, *sql.CommitStmt, *sql.RollbackStmt, *sql.SavepointStmt,
 		*sql.RollbackToSavepointStmt, *sql.ReleaseSavepointStmt, *sql.SetStmt, *sql.ResetStmt,
-		*sql.DeallocateStmt, *sql.DiscardStmt, *sql.FlushStmt:
+		*sql.DeallocateStmt, *sql.DiscardStmt, *sql.FlushStmt, *sql.AlterSystemStmt:
 		return p, nil
 	case *sql.ShowStmt:
 		cols, err := s.showColumns(n)
@@ -234,8 +234,22 @@ func (s *Session) execute(ctx context.Context, p *prepared, params []any, deadli
 	case *sql.ReleaseSavepointStmt:
 		return s.release(n)
 	case *sql.SetStmt:
+		if lookupSystemSetting(n.Name) != nil {
+			as := &sql.AlterSystemStmt{Name: n.Name, Reset: n.Default}
+			if !n.Default && len(n.Values) == 1 {
+				as.Value = n.Values[0]
+			} else if !n.Default {
+				return nil, pgerror.Newf(pgerror.InvalidParameterValue, "SET %s takes only one value", n.Name)
+			}
+			return s.setSystemFromSession(ctx, as, "SET")
+		}
 		return s.set(n)
+	case *sql.AlterSystemStmt:
+		return s.alterSystem(ctx, n)
 	case *sql.ResetStmt:
+		if lookupSystemSetting(n.Name) != nil {
+			return s.setSystemFromSession(ctx, &sql.AlterSystemStmt{Name: n.Name, Reset: true}, "RESET")
+		}
 		if err := s.settings.reset(n.Name); err != nil {
 			return nil, err
 		}

@@ -37,6 +37,9 @@ func (s *Session) showColumns(n *sql.ShowStmt) ([]pgwire.Column, error) {
 	case "transaction isolation level":
 		return textColumns("transaction_isolation"), nil
 	}
+	if st := lookupSystemSetting(n.Name); st != nil {
+		return textColumns(st.name), nil
+	}
 	st := lookupSetting(n.Name)
 	if st == nil {
 		return nil, pgerror.Newf(pgerror.UndefinedObject, "unrecognized configuration parameter %q", n.Name)
@@ -52,6 +55,10 @@ func (s *Session) show(n *sql.ShowStmt, cols []pgwire.Column) (pgwire.Result, er
 		for _, st := range settingList {
 			rows = append(rows, []string{st.name, s.settings.vals[st.name], st.desc})
 		}
+		for _, st := range systemSettingList {
+			rows = append(rows, []string{st.name, s.e.systemValue(st), st.desc})
+		}
+		slices.SortFunc(rows, func(a, b []string) int { return strings.Compare(strings.ToLower(a[0]), strings.ToLower(b[0])) })
 	case "checkpoints":
 		if s.e.ckpt == nil {
 			break
@@ -99,6 +106,10 @@ func (s *Session) show(n *sql.ShowStmt, cols []pgwire.Column) (pgwire.Result, er
 	case "transaction isolation level":
 		rows = [][]string{{s.settings.vals["transaction_isolation"]}}
 	default:
+		if st := lookupSystemSetting(n.Name); st != nil {
+			rows = [][]string{{s.e.systemValue(st)}}
+			break
+		}
 		v, err := s.settings.get(n.Name)
 		if err != nil {
 			return nil, err

@@ -258,6 +258,14 @@ type SetStmt struct {
 	Local   bool
 }
 
+// AlterSystemStmt is ALTER SYSTEM SET name {TO|=} value | DEFAULT, or ALTER SYSTEM RESET
+// name | ALL: a system-wide setting, stored in the replicated catalog.
+type AlterSystemStmt struct {
+	Name  string // lower-case; "all" with Reset for RESET ALL
+	Value Expr   // nil with Reset
+	Reset bool   // RESET, or SET ... TO DEFAULT
+}
+
 // ShowStmt is SHOW name | SHOW ALL | SHOW TABLES [FROM schema] | SHOW <eddy object list>.
 type ShowStmt struct {
 	Name string // lower-case: a setting name, "all", "tables", "schemas", ...
@@ -326,6 +334,7 @@ func (*RollbackToSavepointStmt) statement() {}
 func (*ReleaseSavepointStmt) statement()    {}
 func (*SetStmt) statement()                 {}
 func (*ShowStmt) statement()                {}
+func (*AlterSystemStmt) statement()         {}
 func (*ResetStmt) statement()               {}
 func (*ExplainStmt) statement()             {}
 func (*DeallocateStmt) statement()          {}

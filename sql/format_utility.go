@@ -70,17 +70,20 @@ func writeUtilityStmt(sb *strings.Builder, s Statement) {
 			if i > 0 {
 				sb.WriteString(", ")
 			}
-			if c, ok := v.(*ColumnRef); ok && len(c.Parts) == 1 {
-				// A bare word value (SET x TO on); any word, even a reserved one, reads back.
-				w := c.Parts[0]
-				if simpleWord(w) && w != "default" {
-					sb.WriteString(w)
-				} else {
-					sb.WriteString(formatIdent(w))
-				}
-				continue
-			}
-			writeExpr(sb, v)
+			writeSetValue(sb, v)
+		}
+	case *AlterSystemStmt:
+		switch {
+		case x.Reset && x.Name == "all":
+			sb.WriteString("ALTER SYSTEM RESET ALL")
+		case x.Reset:
+			sb.WriteString("ALTER SYSTEM RESET ")
+			writeSetting(sb, x.Name)
+		default:
+			sb.WriteString("ALTER SYSTEM SET ")
+			writeSetting(sb, x.Name)
+			sb.WriteString(" TO ")
+			writeSetValue(sb, x.Value)
 		}
 	case *ShowStmt:
 		sb.WriteString("SHOW ")
@@ -142,4 +145,19 @@ func writeUtilityStmt(sb *strings.Builder, s Statement) {
 		}
 	case *EmptyStmt:
 	}
+}
+
+// writeSetValue writes one value of SET or ALTER SYSTEM SET.
+func writeSetValue(sb *strings.Builder, v Expr) {
+	if c, ok := v.(*ColumnRef); ok && len(c.Parts) == 1 {
+		// A bare word value (SET x TO on); any word, even a reserved one, reads back.
+		w := c.Parts[0]
+		if simpleWord(w) && w != "default" {
+			sb.WriteString(w)
+		} else {
+			sb.WriteString(formatIdent(w))
+		}
+		return
+	}
+	writeExpr(sb, v)
 }

@@ -329,6 +329,9 @@ func (p *stmtParser) drop() (Statement, error) {
 // alter parses ALTER TABLE [IF EXISTS] name cmd, ....
 func (p *stmtParser) alter() (Statement, error) {
 	p.i++
+	if p.accept("system") {
+		return p.alterSystem()
+	}
 	if !p.accept("table") {
 		if w := p.tok(p.i); p.i < p.j && w.kind == tIdent {
 			return nil, p.unsupported(p.i, "ALTER "+strings.ToUpper(w.val))
@@ -359,6 +362,38 @@ func (p *stmtParser) alter() (Statement, error) {
 		}
 		p.i = end + 1
 	}
+}
+
+// alterSystem parses the rest of ALTER SYSTEM SET name {TO|=} value|DEFAULT and ALTER SYSTEM
+// RESET name|ALL.
+func (p *stmtParser) alterSystem() (Statement, error) {
+	st := &AlterSystemStmt{}
+	switch {
+	case p.accept("set"):
+		var err error
+		if st.Name, err = p.settingName(); err != nil {
+			return nil, err
+		}
+		if !p.accept("to") && !p.acceptPunct("=") {
+			return nil, p.errHere()
+		}
+		if p.accept("default") {
+			st.Reset = true
+			return st, p.done()
+		}
+		if st.Value, err = p.setValue(); err != nil {
+			return nil, err
+		}
+	case p.accept("reset"):
+		st.Reset = true
+		var err error
+		if st.Name, err = p.settingName(); err != nil {
+			return nil, err
+		}
+	default:
+		return nil, p.errHere()
+	}
+	return st, p.done()
 }
 
 func (p *stmtParser) alterCmd() (AlterTableCmd, error) {

@@ -17,10 +17,11 @@ func applyDDL(batch *pebble.Batch, cat *Catalog, d *DDL, res *ApplyResult) (*Cat
 		return nil, errSerialization("catalog changed concurrently")
 	}
 	nc := &Catalog{
-		Version: cat.Version + 1,
-		Schemas: slices.Clone(cat.Schemas),
-		Tables:  slices.Clone(cat.Tables),
-		NextID:  cat.NextID,
+		Version:  cat.Version + 1,
+		Schemas:  slices.Clone(cat.Schemas),
+		Tables:   slices.Clone(cat.Tables),
+		NextID:   cat.NextID,
+		Settings: cat.Settings,
 	}
 	var err error
 	switch {
@@ -40,6 +41,8 @@ func applyDDL(batch *pebble.Batch, cat *Catalog, d *DDL, res *ApplyResult) (*Cat
 			return nil, pgerror.Newf(pgerror.UndefinedTable, "relation with OID %d does not exist", d.TruncateTable.ID)
 		}
 		err = deleteRows(batch, t.ID)
+	case d.SetSystem != nil:
+		nc.Settings = setSystem(cat.Settings, d.SetSystem)
 	default:
 		err = pgerror.New(pgerror.Internal, "empty DDL command")
 	}
@@ -47,6 +50,22 @@ func applyDDL(batch *pebble.Batch, cat *Catalog, d *DDL, res *ApplyResult) (*Cat
 		return nil, err
 	}
 	return nc, nil
+}
+
+// setSystem returns settings with ss applied, still sorted by name (a new slice: catalogs are
+// shared by readers).
+func setSystem(settings []SystemSetting, ss *SetSystem) []SystemSetting {
+	out := make([]SystemSetting, 0, len(settings)+1)
+	for _, s := range settings {
+		if s.Name != ss.Name {
+			out = append(out, s)
+		}
+	}
+	if !ss.Reset {
+		out = append(out, SystemSetting{Name: ss.Name, Value: ss.Value})
+		slices.SortFunc(out, func(a, b SystemSetting) int { return strings.Compare(a.Name, b.Name) })
+	}
+	return out
 }
 
 func createSchema(nc *Catalog, cs *CreateSchema, res *ApplyResult) error {

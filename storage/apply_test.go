@@ -1,6 +1,7 @@
 package storage
 
 import (
+	"reflect"
 	"testing"
 
 	"github.com/cockroachdb/apd/v3"
@@ -222,6 +223,31 @@ func TestTruncateAndDrop(t *testing.T) {
 	db.mustApply(ddl(db, &DDL{DropTable: &DropTable{ID: a.ID}}))
 	if db.s.Catalog().TableByID(a.ID) != nil || len(db.rows(b)) != 1 {
 		t.Fatal("drop")
+	}
+}
+
+// TestSystemSettings: ALTER SYSTEM values are kept sorted in the catalog, replaced, reset, and
+// survive a reopen.
+func TestSystemSettings(t *testing.T) {
+	db := newTestDB(t)
+	set := func(name, value string, reset bool) {
+		db.mustApply(ddl(db, &DDL{SetSystem: &SetSystem{Name: name, Value: value, Reset: reset}}))
+	}
+	set("zeta", "1", false)
+	set("checkpoint_interval", "5s", false)
+	set("checkpoint_interval", "2min", false)
+	db.reopen()
+	got := db.s.Catalog().Settings
+	want := []SystemSetting{{"checkpoint_interval", "2min"}, {"zeta", "1"}}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("settings after reopen: %+v, want %+v", got, want)
+	}
+	set("checkpoint_interval", "", true)
+	if v, ok := db.s.Catalog().Setting("checkpoint_interval"); ok {
+		t.Fatalf("checkpoint_interval still %q after reset", v)
+	}
+	if v, _ := db.s.Catalog().Setting("zeta"); v != "1" {
+		t.Fatalf("reset of one setting touched another: zeta = %q", v)
 	}
 }
 

@@ -29,6 +29,26 @@ type Catalog struct {
 	Tables  []*TableDesc
 	// NextID is the next object ID the FSM hands out.
 	NextID uint32
+	// Settings are the system settings changed with ALTER SYSTEM SET, sorted by name. They are
+	// replicated like the rest of the catalog, so every node uses them, and they outlive
+	// restarts, overriding the value given by a flag.
+	Settings []SystemSetting
+}
+
+// SystemSetting is one system setting's value as ALTER SYSTEM SET stored it.
+type SystemSetting struct {
+	Name  string
+	Value string
+}
+
+// Setting returns the value ALTER SYSTEM SET gave name, if any.
+func (c *Catalog) Setting(name string) (string, bool) {
+	for _, s := range c.Settings {
+		if s.Name == name {
+			return s.Value, true
+		}
+	}
+	return "", false
 }
 
 // SchemaDesc describes a schema (namespace).

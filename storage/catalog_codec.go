@@ -16,6 +16,8 @@ type catalogWire struct {
 	Schemas []*SchemaDesc
 	Tables  []*tableWire
 	NextID  uint32
+	// Settings is absent in catalogs written before ALTER SYSTEM existed.
+	Settings []SystemSetting `json:",omitempty"`
 }
 
 type tableWire struct {
@@ -84,7 +86,7 @@ func decodeSingleValue(t types.T, b []byte) (any, error) {
 }
 
 func encodeCatalog(c *Catalog) ([]byte, error) {
-	w := catalogWire{Version: c.Version, Schemas: c.Schemas, NextID: c.NextID}
+	w := catalogWire{Version: c.Version, Schemas: c.Schemas, NextID: c.NextID, Settings: c.Settings}
 	for _, t := range c.Tables {
 		w.Tables = append(w.Tables, tableToWire(t))
 	}
@@ -100,7 +102,7 @@ func decodeCatalog(b []byte) (*Catalog, error) {
 	if err := json.Unmarshal(b, &w); err != nil {
 		return nil, fmt.Errorf("decode catalog: %w", err)
 	}
-	c := &Catalog{Version: w.Version, Schemas: w.Schemas, NextID: w.NextID}
+	c := &Catalog{Version: w.Version, Schemas: w.Schemas, NextID: w.NextID, Settings: w.Settings}
 	for _, tw := range w.Tables {
 		t, err := tableFromWire(tw)
 		if err != nil {

@@ -40,6 +40,15 @@ type DDL struct {
 	DropTable            *DropTable     `json:",omitempty"`
 	AlterTable           *AlterTable    `json:",omitempty"`
 	TruncateTable        *TruncateTable `json:",omitempty"`
+	SetSystem            *SetSystem     `json:",omitempty"`
+}
+
+// SetSystem is ALTER SYSTEM SET name = value (or, with Reset, ALTER SYSTEM RESET name): the
+// value was validated by the server that proposed it, and every replica stores it as is.
+type SetSystem struct {
+	Name  string
+	Value string `json:",omitempty"`
+	Reset bool   `json:",omitempty"`
 }
 
 // CreateSchema creates a schema; the FSM assigns its ID.
@@ -124,6 +133,7 @@ type ddlWire struct {
 	DropTable            *DropTable     `json:",omitempty"`
 	AlterTable           *tableWire     `json:",omitempty"`
 	TruncateTable        *TruncateTable `json:",omitempty"`
+	SetSystem            *SetSystem     `json:",omitempty"`
 }
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
@@ -148,7 +158,7 @@ func encodeCommandBody(c *Command) ([]byte, error) {
 	case c.DDL != nil:
 		d := c.DDL
 		w := ddlWire{ExpectCatalogVersion: d.ExpectCatalogVersion, CreateSchema: d.CreateSchema,
-			DropSchema: d.DropSchema, DropTable: d.DropTable, TruncateTable: d.TruncateTable}
+			DropSchema: d.DropSchema, DropTable: d.DropTable, TruncateTable: d.TruncateTable, SetSystem: d.SetSystem}
 		if d.CreateTable != nil {
 			w.CreateTable = tableToWire(d.CreateTable.Desc)
 			w.IfNotExists = d.CreateTable.IfNotExists
@@ -248,7 +258,7 @@ func decodeCommandBody(b []byte) (*Command, error) {
 			return nil, fmt.Errorf("decode DDL: %w", err)
 		}
 		d := &DDL{ExpectCatalogVersion: w.ExpectCatalogVersion, CreateSchema: w.CreateSchema,
-			DropSchema: w.DropSchema, DropTable: w.DropTable, TruncateTable: w.TruncateTable}
+			DropSchema: w.DropSchema, DropTable: w.DropTable, TruncateTable: w.TruncateTable, SetSystem: w.SetSystem}
 		if w.CreateTable != nil {
 			td, err := tableFromWire(w.CreateTable)
 			if err != nil {

@@ -23,6 +23,8 @@ func TestCommandRoundTrip(t *testing.T) {
 		{DDL: &DDL{AlterTable: &AlterTable{Desc: desc}}},
 		{DDL: &DDL{DropTable: &DropTable{ID: 1}}},
 		{DDL: &DDL{TruncateTable: &TruncateTable{ID: 2}}},
+		{DDL: &DDL{SetSystem: &SetSystem{Name: "checkpoint_interval", Value: "5s"}}},
+		{DDL: &DDL{SetSystem: &SetSystem{Name: "checkpoint_interval", Reset: true}}},
 		{Time: 42, ReserveIDs: &ReserveIDs{Count: 1000}},
 		write(desc, [][]any{{int64(1), "a", nil}}, [][]any{{int64(1), "b", int32(3)}, {int64(2), nil, int32(-3)}}),
 		write(desc, nil, [][]any{{int64(5), "x", nil}}),

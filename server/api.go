@@ -1,0 +1,64 @@
+package server
+
+import (
+	"encoding/json"
+	"net/http"
+	"time"
+)
+
+// The REST API under /api/v1 serves what the SHOW statements show, as JSON.
+
+// checkpointJSON is one checkpoint in GET /api/v1/checkpoints; the fields are SHOW CHECKPOINTS'
+// columns.
+type checkpointJSON struct {
+	ID          int64     `json:"id"`
+	SnapshotID  string    `json:"snapshot_id,omitempty"`
+	LogIndex    uint64    `json:"log_index"`
+	StartedAt   time.Time `json:"started_at"`
+	SyncMs      float64   `json:"sync_ms"`
+	TotalMs     float64   `json:"total_ms"`
+	StateBytes  int64     `json:"state_bytes"`
+	NewBytes    int64     `json:"new_bytes"`
+	SharedFiles int       `json:"shared_files"`
+	Status      string    `json:"status"`
+}
+
+// apiCheckpoints answers GET /api/v1/checkpoints: the interval in force and the remembered
+// checkpoints, newest first.
+func (n *Node) apiCheckpoints(w http.ResponseWriter, r *http.Request) {
+	out := struct {
+		Interval    string           `json:"interval"`
+		Checkpoints []checkpointJSON `json:"checkpoints"`
+	}{Interval: formatInterval(n.eng.checkpointInterval()), Checkpoints: []checkpointJSON{}}
+	if c := n.eng.ckpt; c != nil {
+		for _, rec := range c.records() {
+			out.Checkpoints = append(out.Checkpoints, checkpointJSON{ID: rec.Seq, SnapshotID: rec.ID, LogIndex: rec.Index,
+				StartedAt: rec.Start.UTC(), SyncMs: millis(rec.Handoff), TotalMs: millis(rec.Total), StateBytes: rec.Bytes,
+				NewBytes: rec.NewBytes, SharedFiles: rec.SharedFiles, Status: rec.Status})
+		}
+	}
+	writeJSON(w, out)
+}
+
+func millis(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+func writeJSON(w http.ResponseWriter, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	_ = enc.Encode(v) // a client gone away is not our error
+}
+
+// registerGauges adds the metrics read from the node's state at scrape time.
+func (n *Node) registerGauges() {
+	n.met.gaugeFunc("eddy_applied_index", "Index of the last log entry applied to the state.",
+		func() float64 { return float64(n.eng.store.AppliedIndex()) })
+	n.met.gaugeFunc("eddy_raft_log_entries", "Entries held in the Raft log (checkpoints truncate it).",
+		func() float64 {
+			first, last, err := n.eng.raft.LogBounds()
+			if err != nil || last == 0 {
+				return 0
+			}
+			return float64(last - first + 1)
+		})
+}
