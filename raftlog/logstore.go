@@ -36,6 +36,9 @@ type LogStore struct {
 	// mu guards the cached bounds of the log. first == 0 means the log is empty.
 	mu          sync.Mutex
 	first, last uint64
+
+	// tornTail describes the incomplete record the log ended with at open ("" if none).
+	tornTail string
 }
 
 var (
@@ -49,6 +52,10 @@ func OpenLogStore(dir string, logger *slog.Logger) (*LogStore, error) {
 	if logger == nil {
 		logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
+	tail, err := checkLogTail(dir)
+	if err != nil {
+		return nil, err
+	}
 	db, err := pebble.Open(dir, &pebble.Options{Logger: storage.PebbleLogger{Log: logger}})
 	if err != nil {
 		return nil, fmt.Errorf("raftlog: open log store at %s: %w", dir, err)
@@ -57,6 +64,13 @@ func OpenLogStore(dir string, logger *slog.Logger) (*LogStore, error) {
 	if err := s.loadBounds(); err != nil {
 		_ = db.Close()
 		return nil, err
+	}
+	if tail.Torn {
+		// A crash during a write leaves this; so does a file cut short by other means, and the
+		// two cannot be told apart. The entries lost were never acknowledged if it was a crash.
+		logger.Warn("the log's last record is incomplete and was dropped: the log now ends at the entry before it",
+			"file", tail.File, "offset", tail.Offset, "file_size", tail.Size, "reason", tail.Err.Error(), "last_index", s.last)
+		s.tornTail = fmt.Sprintf("%s ended with an incomplete record at byte %d of %d", tail.File, tail.Offset, tail.Size)
 	}
 	return s, nil
 }

@@ -122,6 +122,9 @@ func Open(cfg Config, sm StateMachine) (*Node, error) {
 	if err := n.catchUpFromSnapshot(); err != nil {
 		return fail(err)
 	}
+	if err := n.checkCoverage(); err != nil {
+		return fail(err)
+	}
 	var advertise net.Addr
 	if cfg.AdvertiseAddr != "" {
 		a, err := net.ResolveTCPAddr("tcp", cfg.AdvertiseAddr)
@@ -204,6 +207,44 @@ func (n *Node) catchUpFromSnapshot() error {
 	n.log.Info("state is behind the newest snapshot; restoring it",
 		"applied_index", n.fsm.sm.AppliedIndex(), "snapshot_index", meta.Index)
 	return n.fsm.Restore(rc)
+}
+
+// checkCoverage refuses to start when the log, the checkpoints and the state do not join up:
+// Raft replays the log from the newest usable checkpoint, so every entry after it must be in
+// the log, and the state must not be ahead of both (new entries would reuse indexes the state
+// has already applied, and be skipped).
+func (n *Node) checkCoverage() error {
+	first, last, err := n.LogBounds()
+	if err != nil {
+		return err
+	}
+	metas, err := n.snaps.List()
+	if err != nil {
+		return fmt.Errorf("raftlog: list snapshots: %w", err)
+	}
+	var snap uint64
+	if len(metas) > 0 {
+		snap = metas[0].Index
+	}
+	applied := n.fsm.sm.AppliedIndex()
+	logDir := filepath.Join(n.cfg.Dir, "raft")
+	if n.logs.tornTail != "" {
+		logDir += " (" + n.logs.tornTail + ")"
+	}
+	switch {
+	case applied > max(last, snap):
+		return fmt.Errorf("raftlog: the state has applied the log up to index %d, but the log in %s ends at index %d "+
+			"and the newest usable checkpoint is at %d: the end of the log is missing (damaged or replaced files); "+
+			"refusing to start, since new entries would reuse indexes the state already holds", applied, logDir, last, snap)
+	case last > 0 && last < snap:
+		return fmt.Errorf("raftlog: the log in %s ends at index %d, before the newest checkpoint (index %d): "+
+			"the end of the log is missing (damaged or replaced files)", logDir, last, snap)
+	case last > snap && first > snap+1:
+		return fmt.Errorf("raftlog: the log in %s starts at index %d, but the newest usable checkpoint in %s is at index %d: "+
+			"entries %d to %d are in neither (a checkpoint is missing or damaged; see the warnings above)",
+			logDir, first, n.snaps.dir, snap, snap+1, first-1)
+	}
+	return nil
 }
 
 // Propose appends data to the log and waits until this node's state machine has applied it,

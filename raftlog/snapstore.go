@@ -29,6 +29,17 @@ type snapshotStore struct {
 	retain int
 	log    *slog.Logger
 	mu     sync.Mutex // serializes pruning
+
+	warnMu sync.Mutex
+	warned map[string]bool // damaged snapshots already reported
+}
+
+// snapMeta is a snapshot's meta.json: Raft's metadata plus the size of every file of the
+// checkpoint, so a missing or truncated file is noticed before the snapshot is used.
+// (Snapshots written before Files existed are not checked.)
+type snapMeta struct {
+	raft.SnapshotMeta
+	Files map[string]int64 `json:",omitempty"`
 }
 
 const (
@@ -52,7 +63,7 @@ func newSnapshotStore(dir string, retain int, log *slog.Logger) (*snapshotStore,
 			_ = os.RemoveAll(filepath.Join(dir, e.Name()))
 		}
 	}
-	return &snapshotStore{dir: dir, retain: max(retain, 1), log: log}, nil
+	return &snapshotStore{dir: dir, retain: max(retain, 1), log: log, warned: map[string]bool{}}, nil
 }
 
 // snapshotID orders lexically like (term, index), and is unique per creation.
@@ -76,7 +87,8 @@ func (s *snapshotStore) Create(version raft.SnapshotVersion, index, term uint64,
 		Term: term, Configuration: configuration, ConfigurationIndex: configurationIndex}}, nil
 }
 
-// List returns the snapshots, newest first.
+// List returns the usable snapshots, newest first. A snapshot whose files do not match its
+// metadata is left out (and reported once): Raft then falls back to an older one.
 func (s *snapshotStore) List() ([]*raft.SnapshotMeta, error) {
 	entries, err := os.ReadDir(s.dir)
 	if err != nil {
@@ -88,11 +100,14 @@ func (s *snapshotStore) List() ([]*raft.SnapshotMeta, error) {
 			continue
 		}
 		m, err := s.readMeta(e.Name())
+		if err == nil {
+			err = s.verify(m)
+		}
 		if err != nil {
-			s.log.Warn("skipping unreadable snapshot", "id", e.Name(), "err", err)
+			s.warnDamaged(e.Name(), err)
 			continue
 		}
-		metas = append(metas, m)
+		metas = append(metas, &m.SnapshotMeta)
 	}
 	sort.Slice(metas, func(i, j int) bool {
 		if metas[i].Term != metas[j].Term {
@@ -106,14 +121,43 @@ func (s *snapshotStore) List() ([]*raft.SnapshotMeta, error) {
 	return metas, nil
 }
 
-func (s *snapshotStore) readMeta(id string) (*raft.SnapshotMeta, error) {
+// verify checks that every file the snapshot's metadata lists is there with its size.
+func (s *snapshotStore) verify(m *snapMeta) error {
+	dir := filepath.Join(s.dir, m.ID, snapDataDir)
+	names := make([]string, 0, len(m.Files))
+	for name := range m.Files {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		fi, err := os.Stat(filepath.Join(dir, name))
+		if err != nil {
+			return fmt.Errorf("checkpoint file %s: %w", filepath.Join(dir, name), err)
+		}
+		if fi.Size() != m.Files[name] {
+			return fmt.Errorf("checkpoint file %s has %d bytes, %d expected", filepath.Join(dir, name), fi.Size(), m.Files[name])
+		}
+	}
+	return nil
+}
+
+func (s *snapshotStore) warnDamaged(id string, err error) {
+	s.warnMu.Lock()
+	defer s.warnMu.Unlock()
+	if !s.warned[id] {
+		s.warned[id] = true
+		s.log.Warn("checkpoint is damaged and will not be used (an older one, or the log, serves instead)", "id", id, "err", err)
+	}
+}
+
+func (s *snapshotStore) readMeta(id string) (*snapMeta, error) {
 	b, err := os.ReadFile(filepath.Join(s.dir, id, snapMetaFile))
 	if err != nil {
 		return nil, err
 	}
-	var m raft.SnapshotMeta
+	var m snapMeta
 	if err := json.Unmarshal(b, &m); err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%s: %w", filepath.Join(s.dir, id, snapMetaFile), err)
 	}
 	return &m, nil
 }
@@ -121,6 +165,9 @@ func (s *snapshotStore) readMeta(id string) (*raft.SnapshotMeta, error) {
 // Open returns the snapshot's metadata and its data as a tar stream.
 func (s *snapshotStore) Open(id string) (*raft.SnapshotMeta, io.ReadCloser, error) {
 	m, err := s.readMeta(id)
+	if err == nil {
+		err = s.verify(m)
+	}
 	if err != nil {
 		return nil, nil, fmt.Errorf("raftlog: open snapshot %s: %w", id, err)
 	}
@@ -129,7 +176,7 @@ func (s *snapshotStore) Open(id string) (*raft.SnapshotMeta, io.ReadCloser, erro
 	go func() { // ends when the archive is written or the reader is closed
 		pw.CloseWithError(tarDir(dataDir, pw))
 	}()
-	return m, &snapshotReader{PipeReader: pr, dir: dataDir}, nil
+	return &m.SnapshotMeta, &snapshotReader{PipeReader: pr, dir: dataDir}, nil
 }
 
 // snapshotReader is the tar stream of a stored snapshot; a local restore skips the stream and
@@ -208,12 +255,16 @@ func (k *snapshotSink) Close() error {
 		}
 	}
 	size, err := tarSize(filepath.Join(k.tmp, snapDataDir))
+	var files map[string]int64
+	if err == nil {
+		files, err = fileSizes(filepath.Join(k.tmp, snapDataDir))
+	}
 	if err != nil {
 		_ = os.RemoveAll(k.tmp)
 		return fmt.Errorf("raftlog: snapshot without data: %w", err)
 	}
 	k.meta.Size = size
-	b, err := json.Marshal(&k.meta)
+	b, err := json.Marshal(&snapMeta{SnapshotMeta: k.meta, Files: files})
 	if err == nil {
 		err = writeFileSync(filepath.Join(k.tmp, snapMetaFile), b)
 	}
@@ -262,6 +313,26 @@ func tarSize(dir string) (int64, error) {
 		n += 512 + (info.Size()+511)/512*512
 	}
 	return n, nil
+}
+
+// fileSizes maps the regular files of dir onto their sizes.
+func fileSizes(dir string) (map[string]int64, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]int64{}
+	for _, e := range entries {
+		if !e.Type().IsRegular() {
+			continue
+		}
+		fi, err := e.Info()
+		if err != nil {
+			return nil, err
+		}
+		out[e.Name()] = fi.Size()
+	}
+	return out, nil
 }
 
 func writeFileSync(path string, b []byte) error {

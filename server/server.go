@@ -66,11 +66,22 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (_ *Node, err error
 			n.closeAll()
 		}
 	}()
-	n.store, err = storage.Open(filepath.Join(cfg.DataDir, "state"), log.With("component", "storage"))
+	stateDir := filepath.Join(cfg.DataDir, "state")
+	n.store, err = storage.Open(stateDir, log.With("component", "storage"))
+	if errors.Is(err, storage.ErrDamaged) {
+		// The log and the checkpoints hold everything the state does: set the damaged files
+		// aside (an operator may want them) and rebuild from the newest good checkpoint.
+		aside := fmt.Sprintf("%s.damaged-%s", stateDir, n.openedAt.UTC().Format("20060102T150405"))
+		if rerr := os.Rename(stateDir, aside); rerr != nil {
+			return nil, fmt.Errorf("open state store: %w (and moving it aside failed: %w)", err, rerr)
+		}
+		log.Warn("the state store is damaged: it was moved aside and is rebuilt from the newest checkpoint and the log",
+			"err", err, "moved_to", aside)
+		n.store, err = storage.Open(stateDir, log.With("component", "storage"))
+	}
 	if err != nil {
 		return nil, fmt.Errorf("open state store: %w", err)
 	}
-	n.openApplied = n.store.AppliedIndex()
 	n.views = views.New(views.Options{OpenSource: viewsSourceOpener, StateCacheEntries: cfg.StateCacheEntries, Log: log.With("component", "views")})
 	if err := n.store.SetDeriver(n.views); err != nil {
 		return nil, fmt.Errorf("open materialized views: %w", err)
@@ -90,6 +101,8 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (_ *Node, err error
 	if err != nil {
 		return nil, fmt.Errorf("start raft: %w", err)
 	}
+	// The state as recovery starts from it: on disk, or restored from a checkpoint.
+	n.openApplied = n.store.AppliedIndex()
 	n.eng = NewEngine(n.store, n.raft, cfg, log)
 	n.registerGauges()
 	n.eng.views = n.views

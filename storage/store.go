@@ -87,6 +87,20 @@ func Open(dir string, logger *slog.Logger) (*Store, error) {
 	return s, nil
 }
 
+// ErrDamaged marks an Open failure caused by the store's own files: one missing, or not in
+// the format it should be in (rather than, say, permissions or a lock held by another
+// process). A damaged store can be rebuilt from a checkpoint and the log.
+var ErrDamaged = errors.New("the state store is damaged")
+
+// damagedOpen tells whether pebble.Open failed on the store's own files. Pebble's consistency
+// check at open (a table missing, or of the wrong size) reports in a message of its own making
+// rather than a wrapped error, hence the two phrases, which TestDamagedStateRebuilds pins.
+func damagedOpen(err error) bool {
+	msg := err.Error()
+	return errors.Is(err, pebble.ErrCorruption) || errors.Is(err, os.ErrNotExist) ||
+		strings.Contains(msg, "unknown to the objstorage provider") || strings.Contains(msg, "object size mismatch")
+}
+
 // openDB opens the Pebble instance in subdir and loads the meta state from it.
 func (s *Store) openDB(subdir string) (*dbRef, error) {
 	path := filepath.Join(s.dir, subdir)
@@ -94,12 +108,15 @@ func (s *Store) openDB(subdir string) (*dbRef, error) {
 	defer opts.Cache.Unref() // the DB holds its own reference
 	db, err := pebble.Open(path, opts)
 	if err != nil {
+		if damagedOpen(err) {
+			return nil, fmt.Errorf("storage: open pebble at %s: %w: %w", path, ErrDamaged, err)
+		}
 		return nil, fmt.Errorf("storage: open pebble at %s: %w", path, err)
 	}
 	cat, applied, rowID, err := loadMeta(db)
 	if err != nil {
 		_ = db.Close()
-		return nil, err
+		return nil, fmt.Errorf("storage: %s: %w: %w", path, ErrDamaged, err)
 	}
 	s.catalog.Store(cat)
 	s.applied.Store(applied)

@@ -88,6 +88,13 @@ func Start(t testing.TB, extraArgs ...string) *Server {
 
 func (s *Server) launch() {
 	s.t.Helper()
+	s.spawn()
+	s.WaitReady(60 * time.Second)
+}
+
+// spawn starts the process without waiting for it to be ready.
+func (s *Server) spawn() {
+	s.t.Helper()
 	args := append([]string{"serve", "--data-dir", s.DataDir, "--pg-listen", s.PGAddr,
 		"--http-listen", s.HTTPAddr, "--raft-listen", s.RaftAddr}, s.Args...)
 	cmd := exec.Command(s.Bin, args...)
@@ -101,7 +108,23 @@ func (s *Server) launch() {
 	s.mu.Lock()
 	s.cmd, s.logs, s.done = cmd, logs, done
 	s.mu.Unlock()
-	s.WaitReady(60 * time.Second)
+}
+
+// RestartFails starts the process again and requires it to exit with an error before it is
+// ready; it returns what the process logged.
+func (s *Server) RestartFails(timeout time.Duration) string {
+	s.t.Helper()
+	s.Stop()
+	s.spawn()
+	select {
+	case <-s.done:
+	case <-time.After(timeout):
+		s.t.Fatalf("eddy still running %v after a restart that should have failed:\n%s", timeout, s.Logs())
+	}
+	if code := s.ExitCode(); code == 0 {
+		s.t.Fatalf("eddy exited with code 0 on a restart that should have failed:\n%s", s.Logs())
+	}
+	return s.Logs()
 }
 
 // WaitReady polls /readyz until it answers 200, failing the test after timeout or if the
