@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -46,7 +47,9 @@ var crashViews = map[string]string{
 // deterministic; the table the writer built is copied over).
 func TestViewsSurviveKill9(t *testing.T) {
 	ctx := context.Background()
-	srv := proc.Start(t)
+	// Frequent checkpoints and a short log tail, so that kills land while a checkpoint is
+	// written and while the log is truncated behind one.
+	srv := proc.Start(t, "--checkpoint-interval", "150ms", "--log-tail", "64")
 	ref := proc.Start(t)
 	names := slices.Sorted(mapKeys(crashViews))
 	setup := func(s *proc.Server) {
@@ -69,6 +72,7 @@ func TestViewsSurviveKill9(t *testing.T) {
 	t.Logf("seed %d", seed)
 	acked := map[int64]bool{}
 	next := int64(1)
+	midCheckpoint := 0
 	for round := range crashRounds() {
 		var mu sync.Mutex
 		wctx, stop := context.WithCancel(ctx)
@@ -103,12 +107,28 @@ func TestViewsSurviveKill9(t *testing.T) {
 			}
 		}()
 		time.Sleep(time.Duration(100+rng.IntN(400)) * time.Millisecond)
-		srv.Kill()
+		// Rounds take turns: a kill at a random moment, one the moment a checkpoint starts
+		// (while its files are written), one the moment a checkpoint completes (when the log
+		// behind it is truncated).
+		moment := []string{"random", "checkpoint", "truncation"}[round%3]
+		switch moment {
+		case "checkpoint":
+			killOnLog(t, srv, "starting snapshot up to")
+		case "truncation":
+			killOnLog(t, srv, "snapshot complete up to")
+		default:
+			srv.Kill()
+		}
+		logs := srv.Logs()
+		if strings.Count(logs, "starting snapshot up to") > strings.Count(logs, "snapshot complete up to") {
+			midCheckpoint++
+		}
 		stop()
 		wg.Wait()
 		srv.Restart()
-		t.Logf("round %d: %d writes acknowledged so far", round, len(acked))
+		t.Logf("round %d (kill at %s): %d writes acknowledged so far", round, moment, len(acked))
 	}
+	t.Logf("%d of %d kills landed while a checkpoint was being written", midCheckpoint, crashRounds())
 	c := srv.Connect(t)
 	defer c.Close(ctx)
 	// Every acknowledged insert is there exactly once (the primary key makes "once" certain;
@@ -176,6 +196,20 @@ func TestViewsSurviveKill9(t *testing.T) {
 			t.Errorf("view %s is empty", n)
 		}
 	}
+}
+
+// killOnLog kills the server -9 as soon as phrase appears in its log after the call.
+func killOnLog(t *testing.T, s *proc.Server, phrase string) {
+	t.Helper()
+	seen := strings.Count(s.Logs(), phrase)
+	deadline := time.Now().Add(10 * time.Second)
+	for strings.Count(s.Logs(), phrase) == seen {
+		if time.Now().After(deadline) {
+			t.Fatalf("no %q in the log within 10 s", phrase)
+		}
+		time.Sleep(200 * time.Microsecond)
+	}
+	s.Kill()
 }
 
 // waitStreamsEnd waits until every named connector has reached its end offset, then FLUSHes.
