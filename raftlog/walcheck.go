@@ -90,12 +90,16 @@ func checkLogTail(dir string) (logTailReport, error) {
 	if err != nil || bad < 0 {
 		return rep, err
 	}
-	after, err := w.validChunkAfter(bad)
-	if err != nil {
+	ours, stale, err := w.validChunkAfter(bad)
+	switch {
+	case err != nil:
 		return rep, err
-	}
-	if after {
+	case ours:
 		return rep, &LogDamagedError{File: rep.File, Offset: bad, Err: errors.New("checksum mismatch")}
+	case stale:
+		// Pebble reuses old WAL files: where this use of the file ends, the rest of an older
+		// record follows, and chunks of the file's previous use after it. A clean end.
+		return rep, nil
 	}
 	rep.Torn, rep.Offset, rep.Err = true, bad, errors.New("incomplete or unreadable chunk")
 	return rep, nil
@@ -126,9 +130,9 @@ func (w *walWalker) block(off int64) ([]byte, error) {
 }
 
 // chunkAt returns the length (header included) of a chunk of this log that verifies at p in
-// the block b, 0 when none does, and -1 for a chunk of a previous use of the file (Pebble
-// recycles WAL files; such a chunk is where this use of the file ends).
-func (w *walWalker) chunkAt(b []byte, p int) int {
+// the block b, 0 when none does, and -1 for a chunk header of another log number (the end of
+// this use of the file). scanning is set when p is any byte rather than a chunk boundary.
+func (w *walWalker) chunkAt(b []byte, p int, scanning bool) int {
 	if p+chunkHeader > len(b) {
 		return 0
 	}
@@ -142,7 +146,10 @@ func (w *walWalker) chunkAt(b []byte, p int) int {
 			return 0
 		}
 		if binary.LittleEndian.Uint32(b[p+7:p+11]) != w.logNum {
-			if w.verifies(b, p, hs) {
+			// Where a record may start, Pebble reads another log number as the end: it is how a
+			// clean close marks the end (an empty chunk of the next number), and where a
+			// recycled file's new use ends. Scanning at any byte, only a verified one counts.
+			if !scanning || w.verifies(b, p, hs) {
 				return -1
 			}
 			return 0
@@ -189,9 +196,14 @@ func (w *walWalker) firstBadChunk() (int64, error) {
 				}
 				return off + int64(p), nil
 			}
-			n := w.chunkAt(b, p)
+			n := w.chunkAt(b, p, false)
 			switch {
 			case n < 0:
+				// The end of this use of the file, unless a damaged header only looks like it:
+				// then chunks of this log follow.
+				if ours, _, err := w.validChunkAfter(off + int64(p)); err != nil || ours {
+					return off + int64(p), err
+				}
 				return -1, nil
 			case n == 0:
 				return off + int64(p), nil
@@ -202,24 +214,28 @@ func (w *walWalker) firstBadChunk() (int64, error) {
 	return -1, nil
 }
 
-// validChunkAfter reports whether a chunk of this log verifies anywhere after bad.
-func (w *walWalker) validChunkAfter(bad int64) (bool, error) {
+// validChunkAfter reports whether a chunk of this log verifies anywhere after bad (ours), and
+// whether one of the file's previous use does (stale).
+func (w *walWalker) validChunkAfter(bad int64) (ours, stale bool, err error) {
 	for off := bad / walBlockSize * walBlockSize; off < w.size; off += walBlockSize {
 		b, err := w.block(off)
 		if err != nil {
-			return false, err
+			return false, false, err
 		}
 		from := 0
 		if off < bad {
 			from = int(bad-off) + 1
 		}
 		for p := from; p+chunkHeader <= len(b); p++ {
-			if w.chunkAt(b, p) > 0 {
-				return true, nil
+			switch n := w.chunkAt(b, p, true); {
+			case n > 0:
+				return true, stale, nil
+			case n < 0:
+				stale = true
 			}
 		}
 	}
-	return false, nil
+	return false, stale, nil
 }
 
 // zeroFrom reports whether the file holds only zero bytes from off on.

@@ -53,6 +53,14 @@ func writeJSON(w http.ResponseWriter, v any) {
 func (n *Node) registerGauges() {
 	n.met.gaugeFunc("eddy_applied_index", "Index of the last log entry applied to the state.",
 		func() float64 { return float64(n.eng.store.AppliedIndex()) })
+	n.met.gaugeFunc("eddy_disk_free_bytes", "Bytes free on the disk of the data directory.",
+		func() float64 { return float64(n.eng.disk.free.Load()) })
+	n.met.gaugeFunc("eddy_disk_reserve_bytes", "Free disk space below which new data is refused (--min-free-disk).",
+		func() float64 { return float64(n.eng.disk.reserve) })
+	n.met.gaugeFunc("eddy_state_cache_bytes", "Memory the caches of view operator state hold (--state-cache-size bounds it).",
+		func() float64 { used, _ := n.views.StateCache(); return float64(used) })
+	n.met.gaugeFunc("eddy_state_cache_limit_bytes", "The --state-cache-size budget.",
+		func() float64 { _, limit := n.views.StateCache(); return float64(limit) })
 	n.met.gaugeFunc("eddy_raft_log_entries", "Entries held in the Raft log (checkpoints truncate it).",
 		func() float64 {
 			first, last, err := n.eng.raft.LogBounds()

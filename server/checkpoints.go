@@ -38,6 +38,8 @@ type checkpointer struct {
 	log *slog.Logger
 	met *metrics
 
+	failing bool // the last attempt failed (its warning is not repeated)
+
 	mu      sync.Mutex
 	seq     int64
 	history []checkpointRecord
@@ -66,21 +68,32 @@ func (c *checkpointer) run(ctx context.Context) error {
 		if applied := c.e.store.AppliedIndex(); applied == last {
 			continue
 		}
-		last = c.take()
+		if index, ok := c.take(); ok {
+			last = index
+		}
 	}
 }
 
-// take takes one checkpoint and records it; it returns the applied index it covered.
-func (c *checkpointer) take() uint64 {
+// take takes one checkpoint and records it; it returns the applied index it covered, and
+// false when it failed (the next tick retries).
+func (c *checkpointer) take() (uint64, bool) {
 	rec := checkpointRecord{Start: time.Now(), Index: c.e.store.AppliedIndex()}
-	err := c.e.raft.Snapshot()
+	// A checkpoint first flushes the memtables: refuse early, with a clear reason, when that
+	// would fill the disk (the previous checkpoint stays as it is).
+	err := c.e.disk.room(c.e.store.UnflushedBytes() + checkpointSlack)
+	if err == nil {
+		err = c.e.raft.Snapshot()
+	}
 	rec.Total = time.Since(rec.Start)
 	switch {
 	case errors.Is(err, raftlog.ErrNothingToSnapshot):
-		return rec.Index
+		return rec.Index, true
 	case err != nil:
 		rec.Status = "failed: " + err.Error()
-		c.log.Warn("checkpoint failed; the next one retries", "err", err)
+		if !c.failing {
+			c.log.Warn("checkpoint failed; retrying every checkpoint_interval, the previous checkpoint stays", "err", err)
+		}
+		c.failing = true
 		c.met.checkpoints.WithLabelValues("failed").Inc()
 	default:
 		rec.Status = "ok"
@@ -90,6 +103,10 @@ func (c *checkpointer) take() uint64 {
 			rec.ID, rec.Index, rec.Bytes, rec.NewBytes, rec.SharedFiles = s.ID, s.Index, s.Bytes, s.NewBytes, s.SharedFiles
 		}
 		c.met.observeCheckpoint(rec)
+		if c.failing {
+			c.log.Info("checkpoints succeed again", "index", rec.Index)
+		}
+		c.failing = false
 	}
 	c.mu.Lock()
 	c.seq++
@@ -99,8 +116,12 @@ func (c *checkpointer) take() uint64 {
 		c.history = c.history[len(c.history)-checkpointHistory:]
 	}
 	c.mu.Unlock()
-	return rec.Index
+	return rec.Index, rec.Status == "ok"
 }
+
+// checkpointSlack is room a checkpoint needs beyond its flush: the manifest copy, metadata and
+// the log store's own writes.
+const checkpointSlack = 4 << 20
 
 // records returns the remembered checkpoints, newest first.
 func (c *checkpointer) records() []checkpointRecord {

@@ -4,6 +4,7 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"math"
 	"os"
 	"strconv"
 	"strings"
@@ -28,9 +29,17 @@ type Config struct {
 	// LogTail is how many log entries stay behind the latest checkpoint.
 	CheckpointInterval time.Duration
 	LogTail            uint64
-	// StateCacheEntries bounds the in-memory cache of each operator state of a materialized
-	// view (entries; 0 = the default); the rest of the state stays in Pebble.
-	StateCacheEntries int
+	// StateCacheBytes is the memory all operator states of materialized views share for their
+	// in-memory caches (0 = the default, 256 MiB); the rest of the state stays in Pebble.
+	StateCacheBytes int64
+	// MinFreeDisk is the disk space kept free under the data directory: below it new data is
+	// refused (53100) until space is freed, since a full disk would stop the node.
+	MinFreeDisk int64
+	minFreeDisk string
+	// stateCacheSize is --state-cache-size as given ("256MiB"), which Validate parses into
+	// StateCacheBytes: a bad value, from the flag or from the environment, is refused there
+	// with one message.
+	stateCacheSize string
 }
 
 // DefaultConfig returns the embedded defaults `make run` uses.
@@ -45,6 +54,7 @@ func DefaultConfig() Config {
 		RaftListen: "127.0.0.1:7001",
 
 		CheckpointInterval: time.Second,
+		MinFreeDisk:        256 << 20,
 		LogTail:            10240,
 	}
 }
@@ -65,8 +75,10 @@ func (c *Config) BindFlags(fs *flag.FlagSet) {
 		"how often to checkpoint the state, 0 for Raft's own schedule only (env "+envName("checkpoint-interval")+")")
 	fs.Uint64Var(&c.LogTail, "log-tail", uint64(envInt("log-tail", int(c.LogTail))),
 		"log entries kept behind the latest checkpoint (env "+envName("log-tail")+")")
-	fs.IntVar(&c.StateCacheEntries, "state-cache-size", envInt("state-cache-size", c.StateCacheEntries),
-		"entries each view operator keeps cached in memory, 0 for the default (env "+envName("state-cache-size")+")")
+	str(&c.minFreeDisk, "min-free-disk",
+		"disk space kept free under the data directory; below it new data is refused until space is freed (default 256MiB: Pebble preallocates each write-ahead log at 70 MiB, and a few can coexist)")
+	str(&c.stateCacheSize, "state-cache-size",
+		"memory for the caches of view operator state, e.g. 256MiB or 1GiB (a bare number is bytes; 0: 256MiB)")
 	fs.DurationVar(&c.StatementTimeout, "statement-timeout", envDuration("statement-timeout", c.StatementTimeout),
 		"default statement_timeout for new sessions, 0 for none (env "+envName("statement-timeout")+")")
 }
@@ -79,7 +91,21 @@ func (c *Config) Validate() error {
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		return fmt.Errorf("--log-format must be text or json, not %q", c.LogFormat)
 	}
-	if c.StateCacheEntries < 0 {
+	if c.stateCacheSize != "" {
+		n, err := ParseSize(c.stateCacheSize)
+		if err != nil {
+			return fmt.Errorf("--state-cache-size: %w", err)
+		}
+		c.StateCacheBytes = n
+	}
+	if c.minFreeDisk != "" {
+		n, err := ParseSize(c.minFreeDisk)
+		if err != nil {
+			return fmt.Errorf("--min-free-disk: %w", err)
+		}
+		c.MinFreeDisk = n
+	}
+	if c.StateCacheBytes < 0 {
 		return fmt.Errorf("--state-cache-size must not be negative")
 	}
 	if _, err := parseLevel(c.LogLevel); err != nil {
@@ -96,6 +122,32 @@ func (c *Config) NewLogger() *slog.Logger {
 		return slog.New(slog.NewJSONHandler(os.Stderr, opts))
 	}
 	return slog.New(slog.NewTextHandler(os.Stderr, opts))
+}
+
+// sizeUnits are the units ParseSize accepts, lower-cased. As in PostgreSQL's memory settings,
+// kB, MB and GB are powers of 1024; KiB, MiB and GiB are accepted as their spelled-out names.
+var sizeUnits = map[string]int64{
+	"": 1, "b": 1,
+	"kb": 1 << 10, "kib": 1 << 10,
+	"mb": 1 << 20, "mib": 1 << 20,
+	"gb": 1 << 30, "gib": 1 << 30,
+	"tb": 1 << 40, "tib": 1 << 40,
+}
+
+// ParseSize parses a memory size: a whole number of bytes, optionally followed by a unit (B,
+// kB, MB, GB, TB or KiB, MiB, GiB, TiB, any case, powers of 1024): "256MiB", "64MB", "1048576".
+func ParseSize(s string) (int64, error) {
+	t := strings.TrimSpace(s)
+	i := 0
+	for i < len(t) && t[i] >= '0' && t[i] <= '9' {
+		i++
+	}
+	n, err := strconv.ParseInt(t[:i], 10, 64)
+	mult, ok := sizeUnits[strings.ToLower(strings.TrimSpace(t[i:]))]
+	if err != nil || !ok || n > math.MaxInt64/mult {
+		return 0, fmt.Errorf("invalid size %q (use e.g. 256MiB)", s)
+	}
+	return n * mult, nil
 }
 
 func parseLevel(s string) (slog.Level, error) {

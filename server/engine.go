@@ -27,6 +27,7 @@ type Engine struct {
 	views *views.Maintainer // the store's deriver: view jobs and source offsets
 	fresh freshness         // ingest-to-visible latency per source
 	ckpt  *checkpointer     // set by Serve
+	disk  *diskGuard        // nil: no free-space checks
 	cfg   Config
 	log   *slog.Logger
 	ids   idAllocator
@@ -70,6 +71,11 @@ func (e *Engine) NewSession(ctx context.Context, user, database string, params m
 // carry), proposes it and waits until it is applied here. A deterministic rejection comes back as
 // the *pgerror.Error storage produced.
 func (e *Engine) propose(ctx context.Context, cmd *storage.Command) (*storage.ApplyResult, error) {
+	if addsData(cmd) {
+		if err := e.disk.admit(); err != nil {
+			return nil, err
+		}
+	}
 	cmd.Time = time.Now().UnixMicro()
 	data, err := storage.EncodeCommand(cmd)
 	if err != nil {
@@ -88,6 +94,12 @@ func (e *Engine) propose(ctx context.Context, cmd *storage.Command) (*storage.Ap
 		return nil, fmt.Errorf("propose: %w", err)
 	}
 	return applyResponse(resp)
+}
+
+// addsData tells the commands refused while the disk is nearly full: writes, stream steps and
+// new relations. Drops, truncations and settings go through (some of them free space).
+func addsData(cmd *storage.Command) bool {
+	return cmd.Write != nil || cmd.Stream != nil || (cmd.DDL != nil && cmd.DDL.CreateTable != nil)
 }
 
 // idAllocator hands out row ids (hidden keys, serial columns) from ranges reserved through the

@@ -82,7 +82,7 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (_ *Node, err error
 	if err != nil {
 		return nil, fmt.Errorf("open state store: %w", err)
 	}
-	n.views = views.New(views.Options{OpenSource: viewsSourceOpener, StateCacheEntries: cfg.StateCacheEntries, Log: log.With("component", "views")})
+	n.views = views.New(views.Options{OpenSource: viewsSourceOpener, StateCacheBytes: cfg.StateCacheBytes, Log: log.With("component", "views")})
 	if err := n.store.SetDeriver(n.views); err != nil {
 		return nil, fmt.Errorf("open materialized views: %w", err)
 	}
@@ -104,6 +104,7 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (_ *Node, err error
 	// The state as recovery starts from it: on disk, or restored from a checkpoint.
 	n.openApplied = n.store.AppliedIndex()
 	n.eng = NewEngine(n.store, n.raft, cfg, log)
+	n.eng.disk = newDiskGuard(abs, cfg.MinFreeDisk, log.With("component", "disk"))
 	n.registerGauges()
 	n.eng.views = n.views
 	if n.pgLn, err = net.Listen("tcp", cfg.PGListen); err != nil {
@@ -146,6 +147,7 @@ func (n *Node) Serve(ctx context.Context) error {
 	g.Go(func() error { return n.becomeReady(gctx) })
 	n.eng.ckpt = &checkpointer{e: n.eng, log: n.log.With("component", "checkpoints"), met: n.met}
 	g.Go(func() error { return n.eng.ckpt.run(gctx) })
+	g.Go(func() error { return n.eng.disk.run(gctx) })
 	driver := &streamDriver{e: n.eng, log: n.log.With("component", "streams"), readers: map[uint32]*sourceReader{}}
 	g.Go(func() error { return driver.run(gctx) })
 	err := g.Wait()

@@ -142,6 +142,9 @@ func (d *streamDriver) stopReaders(keep map[uint32]bool) {
 // reports whether it proposed anything.
 func (d *streamDriver) step(ctx context.Context) bool {
 	worked := false
+	if d.e.disk.admit() != nil {
+		return false // the disk is nearly full: backfills wait (readers wait on their own)
+	}
 	for _, j := range d.e.views.Jobs() {
 		_, err := d.e.propose(ctx, &storage.Command{Stream: &storage.StreamCmd{
 			Backfill: &storage.Backfill{View: j.View, Rows: backfillChunkRows}}})
@@ -203,7 +206,7 @@ func (d *streamDriver) readSource(ctx context.Context, t *storage.TableDesc) {
 			to = min(to, base+int64(time.Since(started).Seconds()*float64(rate)))
 			due = started.Add(time.Duration(float64(next-base) / float64(rate) * float64(time.Second)))
 		}
-		if to <= next {
+		if to <= next || d.e.disk.admit() != nil {
 			select {
 			case <-ctx.Done():
 			case <-time.After(time.Millisecond):

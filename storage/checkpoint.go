@@ -126,3 +126,14 @@ func (s *Store) Flush() error {
 	}
 	return nil
 }
+
+// UnflushedBytes is the size of the memtables a checkpoint would flush: about what the next
+// checkpoint writes to disk before it links the rest.
+func (s *Store) UnflushedBytes() int64 {
+	ref, err := s.acquireDB()
+	if err != nil {
+		return 0
+	}
+	defer ref.readers.Done()
+	return int64(ref.db.Metrics().MemTable.Size)
+}

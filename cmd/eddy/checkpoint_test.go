@@ -170,6 +170,12 @@ func TestCheckpointIntervalAndAPI(t *testing.T) {
 	if n := scrapeMetric(t, srv, `eddy_checkpoints_total{status="ok"}`); n < 1 {
 		t.Fatalf("eddy_checkpoints_total{status=\"ok\"} = %v", n)
 	}
+	if v := scrapeMetric(t, srv, "eddy_state_cache_limit_bytes"); v != 256<<20 {
+		t.Fatalf("eddy_state_cache_limit_bytes = %v, want the default 256 MiB", v)
+	}
+	if v := scrapeMetric(t, srv, "eddy_disk_free_bytes"); v <= 0 {
+		t.Fatalf("eddy_disk_free_bytes = %v", v)
+	}
 	if v := scrapeMetric(t, srv, "eddy_checkpoint_interval_seconds"); v != 0.2 {
 		t.Fatalf("eddy_checkpoint_interval_seconds = %v, want 0.2", v)
 	}

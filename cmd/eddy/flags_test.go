@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/eddydb/eddy/cmd/eddy/internal/proc"
+	"github.com/eddydb/eddy/server"
 )
 
 // TestVersionAndBadFlags checks `eddy --version` and that a bad setting is refused at start with
@@ -30,6 +31,38 @@ func TestVersionAndBadFlags(t *testing.T) {
 	out, _ = cmd.CombinedOutput()
 	if code := cmd.ProcessState.ExitCode(); code != 2 || !strings.Contains(string(out), "--log-level must be") {
 		t.Fatalf("bad EDDY_LOG_LEVEL: exit %d, %q", code, out)
+	}
+	// A size in an unknown unit is refused with the same message from the flag and from the
+	// environment.
+	want := `eddy: --state-cache-size: invalid size "12XB" (use e.g. 256MiB)`
+	cmd = exec.Command(bin, "serve", "--state-cache-size", "12XB")
+	out, _ = cmd.CombinedOutput()
+	if code := cmd.ProcessState.ExitCode(); code != 2 || !strings.Contains(string(out), want) {
+		t.Fatalf("bad --state-cache-size: exit %d, %q", code, out)
+	}
+	cmd = exec.Command(bin, "serve")
+	cmd.Env = append(os.Environ(), "EDDY_STATE_CACHE_SIZE=12XB")
+	out, _ = cmd.CombinedOutput()
+	if code := cmd.ProcessState.ExitCode(); code != 2 || !strings.Contains(string(out), want) {
+		t.Fatalf("bad EDDY_STATE_CACHE_SIZE: exit %d, %q", code, out)
+	}
+}
+
+// TestParseSize pins the units --state-cache-size accepts: PostgreSQL's, where kB, MB and GB
+// are powers of 1024, with KiB, MiB and GiB as synonyms, in any case.
+func TestParseSize(t *testing.T) {
+	for in, want := range map[string]int64{
+		"1048576": 1 << 20, "0": 0, "512B": 512, "512kB": 512 << 10, "512KB": 512 << 10, "64MB": 64 << 20,
+		"256MiB": 256 << 20, "256mib": 256 << 20, "1GiB": 1 << 30, "2GB": 2 << 30, "1TB": 1 << 40, " 16 kB ": 16 << 10,
+	} {
+		if got, err := server.ParseSize(in); err != nil || got != want {
+			t.Errorf("ParseSize(%q) = %d, %v; want %d", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"", "12XB", "MB", "-1MB", "1.5GB", "0x10", "1 M B", "9999999999999GB"} {
+		if got, err := server.ParseSize(in); err == nil {
+			t.Errorf("ParseSize(%q) = %d, want an error", in, got)
+		}
 	}
 }
 

@@ -17,6 +17,7 @@ import (
 
 	"github.com/eddydb/eddy/cmd/eddy/internal/pgref"
 	"github.com/eddydb/eddy/cmd/eddy/internal/proc"
+	"github.com/eddydb/eddy/executor/stream"
 )
 
 // TestViewsDifferential is the proof that a materialized view always equals its query run as a
@@ -45,18 +46,32 @@ func TestViewsDifferential(t *testing.T) {
 }
 
 // TestViewsTinyStateCache runs stateful views (many groups, joins, count DISTINCT, top-n,
-// min/max multisets) with --state-cache-size 4, so nearly every operator state read misses the
-// cache and goes to Pebble, and checks them against their batch queries after every step,
-// across a kill -9 as well. PostgreSQL is compared too when it is installed.
+// min/max multisets) with a 16 KiB state cache budget shared by all of them, and checks them
+// against their batch queries after every step, across a kill -9 as well. Their state is more
+// than 20 times the budget throughout: two of them join t1 with t4, a table of 3,000 rows that
+// no step writes, so each change of t1 reads t4's side of the join from Pebble. PostgreSQL is
+// compared too when it is installed.
 func TestViewsTinyStateCache(t *testing.T) {
+	const budget, dimRows = 16 << 10, 3000
+	rows := make([]string, dimRows)
+	for i := range rows {
+		rows[i] = fmt.Sprintf("(%d, %d, 'label %d')", i, i%50, i*7919%10007)
+	}
 	r := newViewDiffRun(t, viewDiffConfig{
 		views:      tinyCacheViews,
 		steps:      viewDiffSteps(t, 100),
 		maxRefused: 0,
 		withPG:     pgref.Available() || pgref.Require(),
-		eddyArgs:   []string{"--state-cache-size", "4"},
+		eddyArgs:   []string{"--state-cache-size", "16kB"},
+		setup: []string{"CREATE TABLE t4 (id int PRIMARY KEY, grp int, label text)",
+			"INSERT INTO t4 VALUES " + strings.Join(rows, ", ")},
 	})
 	r.run()
+	// The budget charges a cached entry its key, its encoded value and StateEntryOverhead; t4's
+	// side of tc_dim's join holds an entry per t4 row (keyed by id).
+	if state := int64(r.count("t4")) * stream.StateEntryOverhead; state < 20*budget {
+		t.Fatalf("t4's side of the join alone is %d bytes: not 20 times the %d-byte budget", state, budget)
+	}
 }
 
 // mviewDef is one view of a run: its name, its query, and the views it reads (so dropping one
@@ -156,7 +171,7 @@ var diffViews = []mviewDef{
 		query: `SELECT c, count(*) AS n, sum(sw) AS ssw FROM vv_agg_join GROUP BY c`},
 }
 
-// tinyCacheViews are the stateful shapes TestViewsTinyStateCache runs with a 4-entry cache.
+// tinyCacheViews are the stateful shapes TestViewsTinyStateCache runs with a tiny cache.
 var tinyCacheViews = []mviewDef{
 	{name: "tc_groups", query: `SELECT id % 40 AS m, k, count(*) AS c, sum(v) AS sv, min(g) AS ming, max(n) AS maxn,
 		string_agg(g, ',' ORDER BY g) AS sg FROM t1 GROUP BY id % 40, k`},
@@ -171,6 +186,10 @@ var tinyCacheViews = []mviewDef{
 	{name: "tc_topn_off", query: `SELECT id, d FROM t3 ORDER BY d, id LIMIT 5 OFFSET 4`},
 	{name: "tc_distinct", query: `SELECT DISTINCT k, w FROM t2`},
 	{name: "tc_vv", deps: []string{"tc_groups"}, query: `SELECT c, count(*) AS n FROM tc_groups GROUP BY c`},
+	// t4 (id int PK, grp int, label text) is loaded once and never written again.
+	{name: "tc_dim", query: `SELECT t1.id, t1.v, t4.grp, t4.label FROM t1 JOIN t4 ON t4.id = t1.id`},
+	{name: "tc_dim_agg", query: `SELECT t4.grp, count(*) AS c, sum(t1.v) AS sv, max(t4.label) AS ml
+		FROM t4 LEFT JOIN t1 ON t1.id = t4.id GROUP BY t4.grp`},
 }
 
 type viewDiffConfig struct {
@@ -179,6 +198,7 @@ type viewDiffConfig struct {
 	maxRefused int
 	withPG     bool
 	eddyArgs   []string
+	setup      []string // more statements run on both servers once t1, t2 and t3 are loaded
 }
 
 // viewDiffSeed returns the run's seed: a fixed default so `make test` is repeatable,
@@ -505,6 +525,9 @@ func (r *viewDiffRun) setupTables() {
 	r.exec("INSERT INTO t1 VALUES " + valuesList(r.rowsT1(70, false)))
 	r.exec("INSERT INTO t2 VALUES " + valuesList(r.rowsT2(80)))
 	r.exec("INSERT INTO t3 VALUES " + valuesList(r.rowsT3(50, false)))
+	for _, stmt := range r.cfg.setup {
+		r.exec(stmt)
+	}
 }
 
 // ---- views ----

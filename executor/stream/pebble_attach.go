@@ -7,10 +7,12 @@ import (
 )
 
 // StateFlusher is what an epoch's end needs of an operator's PebbleStates: Flush into the
-// checkpoint batch, and the sticky error that forbids the checkpoint.
+// checkpoint batch, and the sticky error that forbids the checkpoint; and, when the dataflow is
+// dropped, Release to give its cache's memory back to the shared CacheBudget.
 type StateFlusher interface {
 	Flush(b *pebble.Batch) error
 	Err() error
+	Release()
 }
 
 // AttachPebbleState points op's states at PebbleStates over r, under StatePrefix(viewID, opID,

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"math"
 	"sort"
 
 	"github.com/cockroachdb/pebble"
@@ -37,21 +38,20 @@ func ViewStatePrefix(viewID uint32) []byte {
 
 // PebbleStateOptions configure a PebbleState.
 type PebbleStateOptions struct {
-	// CacheEntries bounds the clean entries kept in memory (values and known-absent keys);
-	// 0 means DefaultStateCacheEntries. Dirty entries are never evicted, so between flushes
-	// the cache holds up to CacheEntries plus the keys changed in the epoch.
+	// Budget is the memory the state's cache shares with other states (see CacheBudget); nil
+	// gives the state a budget of DefaultStateCacheBytes for itself alone.
+	Budget *CacheBudget
+	// CacheEntries, if positive, also caps the clean entries the state keeps (values and
+	// known-absent keys), whatever their size: tests use it to evict at known points.
 	CacheEntries int
 }
 
-// DefaultStateCacheEntries is the cache bound when PebbleStateOptions leaves it at zero.
-const DefaultStateCacheEntries = 1 << 16
-
-// PebbleState is the State whose values live in Pebble under a key prefix, with a bounded
-// in-memory cache of recently used entries in front (DESIGN.md: "State, epochs and
-// checkpoints"). A value is read from Pebble on a cache miss and decoded with the codec; a Put
-// or Delete changes only the cache and marks the key dirty; Flush writes every dirty key into
-// the caller's batch once per epoch. Reading Pebble per event would be far too slow, which is
-// why writes wait for the epoch.
+// PebbleState is the State whose values live in Pebble under a key prefix, with an in-memory
+// cache of recently used entries in front, bounded by a CacheBudget shared with the other
+// states (DESIGN.md: "State, epochs and checkpoints"). A value is read from Pebble on a cache
+// miss and decoded with the codec; a Put or Delete changes only the cache and marks the key
+// dirty; Flush writes every dirty key into the caller's batch once per epoch. Reading Pebble
+// per event would be far too slow, which is why writes wait for the epoch.
 //
 // The reader must show what the flushed batches committed: pass the *pebble.DB (not a
 // snapshot taken before them), and commit the batch Flush filled before the next call on the
@@ -63,13 +63,16 @@ const DefaultStateCacheEntries = 1 << 16
 //
 // Pebble reads cannot fail through State's methods, which return no error: the first read or
 // decoding error sticks, Get then reports the key absent, and Flush and Err return the error,
-// so the epoch that saw it is never checkpointed. Not safe for concurrent use.
+// so the epoch that saw it is never checkpointed. Not safe for concurrent use. Release it when
+// dropping it, or the budget keeps counting its cache.
 type PebbleState[V any] struct {
-	r      pebble.Reader
-	codec  Codec[V]
-	prefix []byte
-	upper  []byte // the first key after every key with prefix
-	limit  int
+	r          pebble.Reader
+	codec      Codec[V]
+	prefix     []byte
+	upper      []byte // the first key after every key with prefix
+	budget     *CacheBudget
+	maxEntries int   // cap on len(ring), 0 for none
+	bytes      int64 // what this state's cached entries are charged, part of budget.used
 
 	cache map[string]*stateEntry[V] // every cached entry, clean or dirty
 	dirty map[string]*stateEntry[V] // the dirty subset of cache
@@ -91,18 +94,19 @@ type stateEntry[V any] struct {
 	key       string
 	v         V
 	ok, dirty bool
-	ref       bool // used since the hand last passed
-	pos       int  // index in ring, -1 when off it
+	ref       bool  // used since the hand last passed
+	size      int32 // charged to the budget: entrySize at the last read or flush
+	pos       int   // index in ring, -1 when off it
 }
 
 // NewPebbleState opens the state stored under prefix in r. It counts the stored keys (a scan
 // of the prefix's keys) so that Len is exact.
 func NewPebbleState[V any](r pebble.Reader, prefix []byte, codec Codec[V], opts PebbleStateOptions) (*PebbleState[V], error) {
 	s := &PebbleState[V]{r: r, codec: codec, prefix: append([]byte(nil), prefix...),
-		upper: PrefixEnd(prefix), limit: opts.CacheEntries,
+		upper: PrefixEnd(prefix), budget: opts.Budget, maxEntries: max(opts.CacheEntries, 0),
 		cache: map[string]*stateEntry[V]{}, dirty: map[string]*stateEntry[V]{}}
-	if s.limit <= 0 {
-		s.limit = DefaultStateCacheEntries
+	if s.budget == nil {
+		s.budget = NewCacheBudget(0)
 	}
 	it, err := r.NewIter(&pebble.IterOptions{LowerBound: s.prefix, UpperBound: s.upper})
 	if err != nil {
@@ -114,7 +118,21 @@ func NewPebbleState[V any](r pebble.Reader, prefix []byte, codec Codec[V], opts 
 	if err := errors.Join(it.Error(), it.Close()); err != nil {
 		return nil, fmt.Errorf("stream: open state: %w", err)
 	}
+	s.budget.states.Add(1)
 	return s, nil
+}
+
+// Release gives the state's share of the budget back: its cached entries are dropped, unflushed
+// changes included, and it no longer counts towards the fair share. The state must not be used
+// afterwards. Releasing twice is harmless.
+func (s *PebbleState[V]) Release() {
+	if s.cache == nil {
+		return
+	}
+	s.budget.used.Add(-s.bytes)
+	s.budget.states.Add(-1)
+	s.bytes = 0
+	s.cache, s.dirty, s.ring = nil, nil, nil
 }
 
 // PrefixEnd returns the smallest key greater than every key starting with p (nil if none).
@@ -142,25 +160,26 @@ func (s *PebbleState[V]) fullKey(key string) []byte {
 	return s.kbuf
 }
 
-// load reads key from the reader, decoding its value if decode is set.
-func (s *PebbleState[V]) load(key string, decode bool) (v V, ok bool) {
+// load reads key from the reader, decoding its value if decode is set; n is the length of
+// the stored value (0 if absent).
+func (s *PebbleState[V]) load(key string, decode bool) (v V, n int, ok bool) {
 	b, closer, err := s.r.Get(s.fullKey(key))
 	if errors.Is(err, pebble.ErrNotFound) {
-		return v, false
+		return v, 0, false
 	}
 	if err != nil {
 		s.setErr(fmt.Errorf("stream: read state: %w", err))
-		return v, false
+		return v, 0, false
 	}
 	defer closer.Close()
 	if !decode {
-		return v, true
+		return v, len(b), true
 	}
 	if v, err = s.codec.Decode(b); err != nil {
 		s.setErr(fmt.Errorf("stream: state key %x: %w", key, err))
-		return v, false
+		return v, 0, false
 	}
-	return v, true
+	return v, len(b), true
 }
 
 // entry returns key's cache entry, reading it from Pebble on a miss (decoding the value only
@@ -172,19 +191,35 @@ func (s *PebbleState[V]) entry(key string, decode bool) *stateEntry[V] {
 		}
 		return e
 	}
-	v, ok := s.load(key, decode)
+	v, n, ok := s.load(key, decode)
 	e := &stateEntry[V]{key: key, v: v, ok: ok, pos: -1}
 	if ok && !decode {
 		// Only known to exist: the caller is about to overwrite or delete it, which makes it
 		// dirty; never leave it clean without its value.
-		s.cache[key] = e
+		s.add(e, n)
 		return e
 	}
-	s.evict(s.limit - 1) // room first, so the new entry is not the one evicted
-	s.cache[key] = e
+	s.makeRoom(entrySize(len(key), n)) // first, so the new entry is not the one evicted
+	s.add(e, n)
 	s.pushClean(e)
 	return e
 }
+
+// add caches e, whose stored value is n bytes long, and charges it to the budget.
+func (s *PebbleState[V]) add(e *stateEntry[V], n int) {
+	e.size = clampSize(entrySize(len(e.key), n))
+	s.cache[e.key] = e
+	s.charge(int64(e.size))
+}
+
+// charge counts d more bytes (fewer if negative) against this state and the budget.
+func (s *PebbleState[V]) charge(d int64) {
+	s.bytes += d
+	s.budget.used.Add(d)
+}
+
+// clampSize fits a charge into stateEntry.size; no stored value comes near 2 GiB.
+func clampSize(n int64) int32 { return int32(min(n, math.MaxInt32)) }
 
 // Get implements State.
 func (s *PebbleState[V]) Get(key string) (V, bool) {
@@ -241,22 +276,41 @@ func (s *PebbleState[V]) removeClean(e *stateEntry[V]) {
 	e.pos = -1
 }
 
-// evict drops clean entries until at most max remain, sparing those used since the hand last
-// passed them (and clearing their mark).
-func (s *PebbleState[V]) evict(max int) {
-	for len(s.ring) > max {
-		if s.hand >= len(s.ring) {
-			s.hand = 0
-		}
-		e := s.ring[s.hand]
-		if e.ref {
-			e.ref = false
-			s.hand++
-			continue
-		}
-		s.removeClean(e) // the last entry moves into the hand's slot: it is looked at next
-		delete(s.cache, e.key)
+// makeRoom evicts clean entries before an entry of n bytes is cached (CacheBudget's B1, and
+// the CacheEntries cap).
+func (s *PebbleState[V]) makeRoom(n int64) {
+	for len(s.ring) > 0 && ((s.maxEntries > 0 && len(s.ring) >= s.maxEntries) ||
+		(s.budget.over(n) && s.bytes > s.budget.share())) {
+		s.sweep()
 	}
+}
+
+// trim evicts clean entries after a flush (CacheBudget's B2, and the CacheEntries cap); held is
+// what the state was charged before the flush.
+func (s *PebbleState[V]) trim(held int64) {
+	floor := min(s.budget.share(), held)
+	for len(s.ring) > 0 && ((s.maxEntries > 0 && len(s.ring) > s.maxEntries) ||
+		(s.budget.over(0) && s.bytes > floor)) {
+		s.sweep()
+	}
+}
+
+// sweep moves the clock hand one slot: an entry used since the hand last passed loses its mark
+// and is spared, any other is evicted. Callers loop until enough is evicted; a full turn
+// clears every mark, so they end.
+func (s *PebbleState[V]) sweep() {
+	if s.hand >= len(s.ring) {
+		s.hand = 0
+	}
+	e := s.ring[s.hand]
+	if e.ref {
+		e.ref = false
+		s.hand++
+		return
+	}
+	s.removeClean(e) // the last entry moves into the hand's slot: it is looked at next
+	delete(s.cache, e.key)
+	s.charge(-int64(e.size))
 }
 
 // Ascend implements State: it merges the cached entries (dirty ones included, deletions
@@ -336,21 +390,27 @@ func (s *PebbleState[V]) ascend(lower string, upper *string, cached map[string]*
 }
 
 // Dirty implements State: it hands over the keys changed since the last Dirty or Flush, in
-// key order, and marks them clean. It writes nothing to Pebble: a PebbleState is checkpointed
-// with Flush, which calls it.
+// key order, and marks them clean (keeping their last known size: only Flush encodes them).
+// It writes nothing to Pebble: a PebbleState is checkpointed with Flush.
 func (s *PebbleState[V]) Dirty(f func(key string, v V, ok bool)) {
+	held := s.bytes
+	s.clean(func(e *stateEntry[V]) { f(e.key, e.v, e.ok) })
+	s.trim(held)
+}
+
+// clean calls f on the dirty entries in key order and puts them back on the ring.
+func (s *PebbleState[V]) clean(f func(e *stateEntry[V])) {
 	ents := make([]*stateEntry[V], 0, len(s.dirty))
 	for _, e := range s.dirty {
 		ents = append(ents, e)
 	}
 	sort.Slice(ents, func(i, j int) bool { return ents[i].key < ents[j].key })
 	for _, e := range ents {
-		f(e.key, e.v, e.ok)
+		f(e)
 		e.dirty, e.ref = false, false
 		s.pushClean(e)
 	}
 	clear(s.dirty)
-	s.evict(s.limit)
 }
 
 // Flush writes every key changed since the last flush into b, in key order (a Set of the
@@ -363,18 +423,27 @@ func (s *PebbleState[V]) Flush(b *pebble.Batch) error {
 		return s.err
 	}
 	var err error
-	s.Dirty(func(key string, v V, ok bool) {
+	held, grown := s.bytes, int64(0)
+	s.clean(func(e *stateEntry[V]) {
 		if err != nil {
 			return
 		}
-		k := s.fullKey(key)
-		if ok {
-			s.vbuf = s.codec.Append(s.vbuf[:0], v)
+		k := s.fullKey(e.key)
+		n := 0
+		if e.ok {
+			s.vbuf = s.codec.Append(s.vbuf[:0], e.v)
+			n = len(s.vbuf)
 			err = b.Set(k, s.vbuf, nil /* opts */)
 		} else {
 			err = b.Delete(k, nil /* opts */)
 		}
+		// The encoding is at hand: charge the entry what it now holds.
+		size := clampSize(entrySize(len(e.key), n))
+		grown += int64(size) - int64(e.size)
+		e.size = size
 	})
+	s.charge(grown)
+	s.trim(held)
 	if err != nil {
 		s.setErr(fmt.Errorf("stream: flush state: %w", err))
 	}

@@ -44,8 +44,10 @@ type SourceOpener func(t *storage.TableDesc) (Source, error)
 type Options struct {
 	// OpenSource opens connectors; nil refuses every source.
 	OpenSource SourceOpener
-	// StateCacheEntries bounds each operator state's in-memory cache (0: the default).
-	StateCacheEntries int
+	// StateCacheBytes is the memory the caches of all operator states share (0:
+	// stream.DefaultStateCacheBytes); the rest of the state is read from Pebble when needed.
+	// A few bytes make nearly every state read miss, which tests use.
+	StateCacheBytes int64
 	// CreateChunkRows is how many rows a new view backfills within its CREATE command (the rest
 	// is left to Backfill commands).
 	CreateChunkRows int
@@ -124,8 +126,9 @@ type running struct {
 // Maintainer is the storage.Deriver that maintains views. One goroutine (the apply loop)
 // drives it; Jobs and Offsets may be called from any goroutine.
 type Maintainer struct {
-	opts Options
-	log  *slog.Logger
+	opts  Options
+	log   *slog.Logger
+	cache *stream.CacheBudget // shared by every operator state; safe from any goroutine
 
 	// Apply-goroutine state.
 	views   map[uint32]*running
@@ -152,9 +155,14 @@ func New(opts Options) *Maintainer {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Maintainer{opts: opts, log: log, jobs: map[uint32]JobStatus{}, pubConn: map[uint32]ConnState{},
-		notify: make(chan struct{})}
+	return &Maintainer{opts: opts, log: log, cache: stream.NewCacheBudget(opts.StateCacheBytes),
+		jobs: map[uint32]JobStatus{}, pubConn: map[uint32]ConnState{}, notify: make(chan struct{})}
 }
+
+// StateCache returns the bytes the operator states' caches hold and the budget they share.
+// used may exceed limit while a command is applied (stream.CacheBudget says by how much); it
+// is back under once the command's state is flushed. Safe from any goroutine.
+func (m *Maintainer) StateCache() (used, limit int64) { return m.cache.Used(), m.cache.Limit() }
 
 var _ storage.Deriver = (*Maintainer)(nil)
 
@@ -215,6 +223,9 @@ func (m *Maintainer) publish() {
 
 // rebuild drops every running dataflow and builds them again over db for catalog cat.
 func (m *Maintainer) rebuild(db pebble.Reader, cat *storage.Catalog) error {
+	for _, r := range m.views {
+		r.release()
+	}
 	m.views, m.sources, m.conns = map[uint32]*running{}, map[uint32]Source{}, map[uint32]*ConnState{}
 	m.dirtyOf = map[uint32]bool{}
 	for _, t := range cat.Tables {
@@ -233,10 +244,10 @@ func (m *Maintainer) rebuild(db pebble.Reader, cat *storage.Catalog) error {
 			return fmt.Errorf("views: reopen %q: %w", t.Name, err)
 		}
 		stream.ReleaseAll(init) // the stored view already holds what Init would emit
+		m.views[t.ID] = r
 		if r.backfill, err = readBackfill(db, t.ID); err != nil {
 			return err
 		}
-		m.views[t.ID] = r
 	}
 	m.publish()
 	return nil
@@ -262,7 +273,7 @@ func (m *Maintainer) start(db pebble.Reader, cat *storage.Catalog, t *storage.Ta
 	for _, c := range t.Columns {
 		r.ts = append(r.ts, c.Type)
 	}
-	opts := stream.PebbleStateOptions{CacheEntries: m.opts.StateCacheEntries}
+	opts := stream.PebbleStateOptions{Budget: m.cache}
 	attach := func(id int, op stream.Operator) error {
 		fs, err := stream.AttachPebbleState(op, db, t.ID, uint32(id), opts)
 		r.flushers = append(r.flushers, fs...)
@@ -270,10 +281,18 @@ func (m *Maintainer) start(db pebble.Reader, cat *storage.Catalog, t *storage.Ta
 	}
 	df, init, err := stream.BuildWith(context.Background(), g, r.ec, attach)
 	if err != nil {
+		r.release()
 		return nil, nil, err
 	}
 	r.df = df
 	return r, init, nil
+}
+
+// release gives the memory of r's state caches back to the budget, when r is dropped.
+func (r *running) release() {
+	for _, f := range r.flushers {
+		f.Release()
+	}
 }
 
 // backfillOrder reads stored relations (tables, views) before sources, each group in
@@ -711,6 +730,9 @@ func (m *Maintainer) catalogChanged(d *storage.Derivation, pending map[uint32][]
 		if d.New.TableByID(t.ID) != nil {
 			continue
 		}
+		if r := m.views[t.ID]; r != nil {
+			r.release()
+		}
 		delete(m.views, t.ID)
 		delete(m.sources, t.ID)
 		delete(m.conns, t.ID)
@@ -747,13 +769,13 @@ func (m *Maintainer) catalogChanged(d *storage.Derivation, pending map[uint32][]
 		}
 		r.start = d.Index
 		r.backfill = &Backfill{}
+		m.views[t.ID] = r // from here Reset releases it if the command fails
 		for _, dep := range t.View.DependsOn {
 			if r.backfill.Total, err = m.addTotal(d, d.New.TableByID(dep), r.backfill.Total); err != nil {
 				return err
 			}
 		}
 		r.dirtyJob = true
-		m.views[t.ID] = r
 		cs := changeSet{}
 		m.emit(r, init, cs, pending)
 		err = m.backfillStep(context.Background(), d, r, m.opts.CreateChunkRows, cs, pending)

@@ -259,7 +259,7 @@ func TestReopenContinues(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		m := New(Options{StateCacheEntries: 2})
+		m := New(Options{StateCacheBytes: 1 << 10}) // a few entries
 		if err := st.SetDeriver(m); err != nil {
 			t.Fatal(err)
 		}
@@ -342,15 +342,23 @@ func datagenOpener(t *storage.TableDesc) (Source, error) {
 }
 
 // TestReplicasAgree applies one command sequence — table writes, a watermarked source's
-// ingests, views of every kind, backfills — to two stores, one with a one-entry state cache
+// ingests, views of every kind, backfills — to two stores, one with a one-byte state cache
+// budget (a state keeps at most the entry it just read, until the command's flush empties it)
 // that is also rebuilt from storage every few commands (a restart), and requires identical
-// contents (views, operator state, offsets) after every command: apply is deterministic.
+// contents (views, operator state, offsets) after every command: apply is deterministic. The
+// budgets must hold once the command's states are flushed.
 func TestReplicasAgree(t *testing.T) {
 	a := newHarness(t, Options{OpenSource: datagenOpener, CreateChunkRows: 64})
-	b := newHarness(t, Options{OpenSource: datagenOpener, CreateChunkRows: 64, StateCacheEntries: 1})
+	tiny := Options{OpenSource: datagenOpener, CreateChunkRows: 64, StateCacheBytes: 1}
+	b := newHarness(t, tiny)
 	both := func(f func(h *harness)) {
 		f(a)
 		f(b)
+		for _, h := range []*harness{a, b} {
+			if used, limit := h.m.StateCache(); used > limit || used < 0 {
+				t.Fatalf("state caches hold %d bytes after index %d, budget %d", used, h.idx-1, limit)
+			}
+		}
 		fa, err := a.st.Fingerprint()
 		if err != nil {
 			t.Fatal(err)
@@ -451,7 +459,8 @@ func TestReplicasAgree(t *testing.T) {
 		both(func(h *harness) { h.mustApply(c) })
 		if step%17 == 0 {
 			// b restarts: a fresh maintainer rebuilds every view from storage.
-			if err := b.st.SetDeriver(New(Options{OpenSource: datagenOpener, CreateChunkRows: 64, StateCacheEntries: 1})); err != nil {
+			b.m = New(tiny)
+			if err := b.st.SetDeriver(b.m); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -467,5 +476,44 @@ func TestReplicasAgree(t *testing.T) {
 		if v == nil || len(a.rows(v.ID)) == 0 {
 			t.Errorf("view %s is empty: the sequence does not exercise it", name)
 		}
+	}
+}
+
+// TestStateCacheReleased checks that dropped dataflows give their state caches' memory back to
+// the shared budget: a rebuild (Reset, as after a rejected command) releases the old
+// operators before opening new ones, and DROP ... CASCADE releases every view's.
+func TestStateCacheReleased(t *testing.T) {
+	h := newHarness(t, Options{})
+	tid := h.createRel("CREATE TABLE t (id int8 PRIMARY KEY, g int8)")
+	ts := []types.T{types.Int8T, types.Int8T}
+	rows := make([][]any, 500)
+	for i := range rows {
+		rows[i] = []any{int64(i), int64(i % 37)}
+	}
+	insert := func(rows [][]any) {
+		h.mustApply(&storage.Command{Time: 1, Write: &storage.Write{Tables: []storage.TableWrite{
+			{TableID: tid, TableVersion: 1, Inserts: record(ts, rows)}}}})
+	}
+	insert(rows[:400])
+	h.createRel("CREATE MATERIALIZED VIEW agg AS SELECT g, count(*) AS n, max(id) AS hi FROM t GROUP BY g")
+	h.createRel("CREATE MATERIALIZED VIEW self AS SELECT a.id, b.id AS other FROM t a JOIN t b ON a.g = b.g AND a.id < b.id")
+	used, _ := h.m.StateCache()
+	if used == 0 {
+		t.Fatal("no state cached after the views' backfill")
+	}
+	if err := h.st.SetDeriver(h.m); err != nil { // Reset: every dataflow is rebuilt
+		t.Fatal(err)
+	}
+	if after, _ := h.m.StateCache(); after >= used {
+		t.Fatalf("state caches hold %d bytes after a rebuild, %d before: the old operators kept theirs", after, used)
+	}
+	insert(rows[400:]) // the new operators cache what these rows touch
+	if used, _ = h.m.StateCache(); used == 0 {
+		t.Fatal("no state cached after a write")
+	}
+	h.mustApply(&storage.Command{DDL: &storage.DDL{ExpectCatalogVersion: h.st.Catalog().Version,
+		DropTable: &storage.DropTable{ID: tid, Cascade: true}}})
+	if after, _ := h.m.StateCache(); after != 0 {
+		t.Fatalf("state caches hold %d bytes with no view left", after)
 	}
 }

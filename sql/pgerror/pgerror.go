@@ -92,6 +92,7 @@ const (
 	DependentObjectsStillExist    Code = "2BP01"
 	InvalidSchemaName             Code = "3F000"
 	UndefinedDatabase             Code = "3D000"
+	DiskFull                      Code = "53100"
 	ProgramLimitExceeded          Code = "54000"
 	TooManyColumns                Code = "54011"
 	ObjectNotInPrerequisiteState  Code = "55000"

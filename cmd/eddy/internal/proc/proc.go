@@ -74,7 +74,13 @@ type Server struct {
 // stopped when the test ends.
 func Start(t testing.TB, extraArgs ...string) *Server {
 	t.Helper()
-	s := &Server{t: t, Bin: Binary(t), DataDir: t.TempDir(), Args: extraArgs,
+	return StartAt(t, t.TempDir(), extraArgs...)
+}
+
+// StartAt is Start with the data directory at dataDir.
+func StartAt(t testing.TB, dataDir string, extraArgs ...string) *Server {
+	t.Helper()
+	s := &Server{t: t, Bin: Binary(t), DataDir: dataDir, Args: extraArgs,
 		PGAddr: freeAddr(t), HTTPAddr: freeAddr(t), RaftAddr: freeAddr(t)}
 	s.launch()
 	t.Cleanup(func() {
