@@ -33,7 +33,7 @@ lint:
 
 bench: build
 	$(GO) test -run '^$$' -bench . -benchtime 2s ./executor/... ./storage/... ./server/... ./connectors/...
-	EDDY_BIN=$(CURDIR)/$(BIN) $(GO) test -count=1 -run '^$$' -bench . -benchtime 3x ./cmd/eddy
+	EDDY_BIN=$(CURDIR)/$(BIN) $(GO) test -count=1 -run '^$$' -bench . -benchtime 3x -timeout 90m ./cmd/eddy
 
 fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./sql

@@ -92,11 +92,7 @@ func runNexmarkBench(b *testing.B, q nexmarkQuery, events int) {
 	c := srv.Connect(b)
 	defer c.Close(ctx)
 	opts := fmt.Sprintf("nexmark.event.num = '%d', nexmark.min.event.gap.in.ns = '0', nexmark.max.chunk.size = '8192'", events)
-	for _, ddl := range nexmarkSourceDDL(opts) {
-		if _, err := c.Exec(ctx, ddl); err != nil {
-			b.Fatal(err)
-		}
-	}
+	createNexmarkSources(b, c, opts)
 	cpu0 := procCPU(b, srv.PID())
 	b.StartTimer()
 	start := time.Now()
@@ -119,24 +115,42 @@ func runNexmarkBench(b *testing.B, q nexmarkQuery, events int) {
 		}
 	}
 	half := max(rate/2, 1000)
-	gap := int64(1e9 / half)
-	dur := 4 * time.Second
-	n := int64(half * dur.Seconds())
-	opts = fmt.Sprintf("nexmark.event.num = '%d', nexmark.min.event.gap.in.ns = '%d', nexmark.max.chunk.size = '8192'", n, gap)
+	p50, p99 := nexmarkFreshness(b, c, q, half, 4*time.Second, time.Minute)
+	b.ReportMetric(p50, "fresh-p50-ms")
+	b.ReportMetric(p99, "fresh-p99-ms")
+	b.Logf("%s: %.0f events/s (%.0f per CPU-second) over %d events; at %.0f events/s freshness p50 %.2f ms p99 %.2f ms",
+		q.name, rate, float64(events)/cpu.Seconds(), events, half, p50, p99)
+}
+
+// createNexmarkSources declares the three nexmark sources with the given options.
+func createNexmarkSources(b *testing.B, c *pgx.Conn, opts string) {
+	b.Helper()
 	for _, ddl := range nexmarkSourceDDL(opts) {
-		if _, err := c.Exec(ctx, ddl); err != nil {
+		if _, err := c.Exec(context.Background(), ddl); err != nil {
 			b.Fatal(err)
 		}
 	}
+}
+
+// nexmarkFreshness creates the nexmark sources paced at rate events/s for dur and q's view over
+// them, waits for the streams to end (at most dur+timeout), and returns the worst source's
+// ingest-to-visible latency p50/p99 in milliseconds as SHOW SOURCES reports it.
+func nexmarkFreshness(b *testing.B, c *pgx.Conn, q nexmarkQuery, rate float64, dur, timeout time.Duration) (p50, p99 float64) {
+	b.Helper()
+	ctx := context.Background()
+	n := int64(rate * dur.Seconds())
+	opts := fmt.Sprintf("nexmark.event.num = '%d', nexmark.min.event.gap.in.ns = '%d', nexmark.max.chunk.size = '8192'",
+		n, int64(1e9/rate))
+	createNexmarkSources(b, c, opts)
 	if _, err := c.Exec(ctx, "CREATE MATERIALIZED VIEW "+q.name+" AS "+q.eddy); err != nil {
 		b.Fatal(err)
 	}
-	waitSources(b, c, q.reads(), n, time.Minute)
-	var p50, p99 float64
+	waitSources(b, c, q.reads(), n, dur+timeout)
 	rows, err := c.Query(ctx, "SHOW SOURCES")
 	if err != nil {
 		b.Fatal(err)
 	}
+	defer rows.Close()
 	for rows.Next() {
 		var name, conn, off, end, wm, late, f50, f99 string
 		if err := rows.Scan(&name, &conn, &off, &end, &wm, &late, &f50, &f99); err != nil {
@@ -146,11 +160,10 @@ func runNexmarkBench(b *testing.B, q nexmarkQuery, events int) {
 		z, _ := strconv.ParseFloat(strings.TrimSuffix(f99, " ms"), 64)
 		p50, p99 = max(p50, a), max(p99, z)
 	}
-	rows.Close()
-	b.ReportMetric(p50, "fresh-p50-ms")
-	b.ReportMetric(p99, "fresh-p99-ms")
-	b.Logf("%s: %.0f events/s (%.0f per CPU-second) over %d events; at %.0f events/s freshness p50 %.2f ms p99 %.2f ms",
-		q.name, rate, float64(events)/cpu.Seconds(), events, half, p50, p99)
+	if err := rows.Err(); err != nil {
+		b.Fatal(err)
+	}
+	return p50, p99
 }
 
 // waitSources waits until every source in names has reached offset n.
