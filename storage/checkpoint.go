@@ -22,11 +22,15 @@ func (s *Store) Checkpoint(dir string) error {
 		return err
 	}
 	defer ref.readers.Done()
-	// Flushing the memtable first turns what changed since the last flush into new SST files,
-	// which the checkpoint hard-links (the next checkpoint shares them), instead of copying the
-	// whole unflushed WAL into every checkpoint. Writes go on into a fresh memtable meanwhile.
-	if err := ref.db.Flush(); err != nil {
-		return fmt.Errorf("storage: flush memtable: %w", err)
+	// Pebble's checkpoint copies the WAL written since the last memtable flush. Once that is
+	// more than checkpointFlushBytes, flushing first is cheaper: the changes become SST files
+	// the checkpoint hard-links and the next one shares. Below it, copying is cheaper than a
+	// flush at every checkpoint, which hurt freshness: every flush rotates the WAL under the
+	// commit lock and makes L0 files to compact, on the cores apply runs on.
+	if ref.db.Metrics().WAL.Size > checkpointFlushBytes {
+		if err := ref.db.Flush(); err != nil {
+			return fmt.Errorf("storage: flush memtable: %w", err)
+		}
 	}
 	if err := ref.db.LogData(nil, pebble.Sync); err != nil {
 		return fmt.Errorf("storage: sync WAL: %w", err)
@@ -127,13 +131,20 @@ func (s *Store) Flush() error {
 	return nil
 }
 
-// UnflushedBytes is the size of the memtables a checkpoint would flush: about what the next
-// checkpoint writes to disk before it links the rest.
+// checkpointFlushBytes is how much unflushed WAL a checkpoint copies rather than flush: most
+// of the 64 MiB memtable, so checkpoints rarely flush before Pebble would. (A variable so that
+// tests can make every checkpoint flush.) Measured on Nexmark q8 with 1 s checkpoints, 20 s
+// runs: flushing at every checkpoint added 180 ms to freshness p99, at 16 MiB 68 ms, never
+// none (-36 ms, within noise).
+var checkpointFlushBytes uint64 = 48 << 20
+
+// UnflushedBytes is the WAL written since the last memtable flush: about what the next
+// checkpoint writes to disk (copied, or flushed into SST files) before it links the rest.
 func (s *Store) UnflushedBytes() int64 {
 	ref, err := s.acquireDB()
 	if err != nil {
 		return 0
 	}
 	defer ref.readers.Done()
-	return int64(ref.db.Metrics().MemTable.Size)
+	return int64(ref.db.Metrics().WAL.Size)
 }

@@ -14,6 +14,8 @@ import (
 // left of the WAL, which must be only what was written since. A recycled WAL file keeps its
 // previous use's bytes, and Pebble's checkpoint copies the whole file.
 func TestCheckpointCopiesNoStaleWAL(t *testing.T) {
+	defer func(b uint64) { checkpointFlushBytes = b }(checkpointFlushBytes)
+	checkpointFlushBytes = 0 // flush at every checkpoint: WALs rotate, and would be recycled
 	db := newTestDB(t)
 	tb := db.createTable("t", []int{0}, colSpec{"id", types.Int8T}, colSpec{"s", types.TextT})
 	pad := strings.Repeat("x", 1000)

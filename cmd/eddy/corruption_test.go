@@ -22,8 +22,8 @@ import (
 func TestDamagedFilesOnRestart(t *testing.T) {
 	t.Run("state store file missing", func(t *testing.T) {
 		srv, want := damagedFixture(t)
-		sst := newestFile(t, stateDBDir(t, srv), ".sst")
-		if err := os.Remove(sst); err != nil {
+		// The store's manifest: which files hold what (the data may still be only in its WAL).
+		if err := os.Remove(newestFile(t, stateDBDir(t, srv), "MANIFEST-*")); err != nil {
 			t.Fatal(err)
 		}
 		srv.Restart()
@@ -39,7 +39,7 @@ func TestDamagedFilesOnRestart(t *testing.T) {
 		if len(snaps) < 2 {
 			t.Fatalf("want two checkpoints on disk, have %v", snaps)
 		}
-		if err := os.Remove(newestFile(t, filepath.Join(snaps[len(snaps)-1], "data"), ".sst")); err != nil {
+		if err := os.Remove(newestFile(t, filepath.Join(snaps[len(snaps)-1], "data"), "MANIFEST-*")); err != nil {
 			t.Fatal(err)
 		}
 		if err := os.RemoveAll(filepath.Join(srv.DataDir, "state")); err != nil {
@@ -51,7 +51,7 @@ func TestDamagedFilesOnRestart(t *testing.T) {
 	})
 	t.Run("damaged log record", func(t *testing.T) {
 		srv, want := damagedFixture(t)
-		wal := newestFile(t, filepath.Join(srv.DataDir, "raft", "raft"), ".log")
+		wal := newestFile(t, filepath.Join(srv.DataDir, "raft", "raft"), "*.log")
 		fi, err := os.Stat(wal)
 		if err != nil {
 			t.Fatal(err)
@@ -84,7 +84,7 @@ func TestDamagedFilesOnRestart(t *testing.T) {
 	t.Run("log cut short before the checkpoint", func(t *testing.T) {
 		srv, _ := damagedFixture(t)
 		dir := filepath.Join(srv.DataDir, "raft", "raft")
-		wal := newestFile(t, dir, ".log")
+		wal := newestFile(t, dir, "*.log")
 		if err := os.Truncate(wal, 100); err != nil {
 			t.Fatal(err)
 		}
@@ -190,12 +190,13 @@ func snapshotDirs(t *testing.T, srv *proc.Server) []string {
 	return m
 }
 
-// newestFile returns the file with the highest number among those ending in ext in dir.
-func newestFile(t *testing.T, dir, ext string) string {
+// newestFile returns the file with the highest number among those dir holds that match pattern
+// ("*.log", "MANIFEST-*").
+func newestFile(t *testing.T, dir, pattern string) string {
 	t.Helper()
-	m, err := filepath.Glob(filepath.Join(dir, "*"+ext))
+	m, err := filepath.Glob(filepath.Join(dir, pattern))
 	if err != nil || len(m) == 0 {
-		t.Fatalf("no %s file in %s (%v)", ext, dir, err)
+		t.Fatalf("no %s file in %s (%v)", pattern, dir, err)
 	}
 	sort.Strings(m)
 	return m[len(m)-1]
