@@ -80,6 +80,7 @@ type Node struct {
 	fsm       *fsm
 	logs      *LogStore
 	transport *raft.NetworkTransport
+	mux       *muxLayer // the Raft port, shared with the internal API
 	snaps     *snapshotStore
 	closeOnce sync.Once
 	closeErr  error
@@ -133,9 +134,11 @@ func Open(cfg Config, sm StateMachine) (*Node, error) {
 		}
 		advertise = a
 	}
-	if n.transport, err = raft.NewTCPTransportWithLogger(cfg.BindAddr, advertise, 3, 10*time.Second, hl); err != nil {
+	if n.mux, err = newMuxLayer(cfg.BindAddr, advertise); err != nil {
 		return fail(fmt.Errorf("raftlog: listen on %s: %w", cfg.BindAddr, err))
 	}
+	n.transport = raft.NewNetworkTransportWithConfig(&raft.NetworkTransportConfig{Stream: n.mux, MaxPool: 3,
+		Timeout: 10 * time.Second, Logger: hl})
 
 	rc := raft.DefaultConfig()
 	rc.LocalID = raft.ServerID(cfg.NodeID)
@@ -251,12 +254,20 @@ func (n *Node) checkCoverage() error {
 // returning its response. A deterministic rejection (an error the state machine returned as
 // its response) is returned as the error. On a follower it returns *NotLeaderError.
 func (n *Node) Propose(ctx context.Context, data []byte) (any, error) {
+	resp, _, err := n.ProposeIndex(ctx, data)
+	return resp, err
+}
+
+// ProposeIndex is Propose that also returns the entry's log index (0 when it was not
+// appended): a node that forwarded the entry waits for that index before it answers, so its
+// client reads its own write.
+func (n *Node) ProposeIndex(ctx context.Context, data []byte) (any, uint64, error) {
 	switch n.raft.State() {
 	case raft.Leader:
 	case raft.Shutdown:
-		return nil, ErrClosed
+		return nil, 0, ErrClosed
 	default:
-		return nil, n.notLeader()
+		return nil, 0, n.notLeader()
 	}
 	var timeout time.Duration
 	if dl, ok := ctx.Deadline(); ok {
@@ -271,26 +282,26 @@ func (n *Node) Propose(ctx context.Context, data []byte) (any, error) {
 	select {
 	case <-done:
 	case <-ctx.Done():
-		return nil, fmt.Errorf("raftlog: propose: %w", ctx.Err())
+		return nil, 0, fmt.Errorf("raftlog: propose: %w", ctx.Err())
 	}
 	if err := f.Error(); err != nil {
 		switch {
 		case errors.Is(err, raft.ErrNotLeader):
-			return nil, n.notLeader()
+			return nil, 0, n.notLeader()
 		case errors.Is(err, raft.ErrRaftShutdown):
 			if p := n.fsm.failed.Load(); p != nil {
-				return nil, *p
+				return nil, 0, *p
 			}
-			return nil, ErrClosed
+			return nil, 0, ErrClosed
 		}
 		// Includes ErrLeadershipLost: the entry may or may not have been committed.
-		return nil, fmt.Errorf("raftlog: propose: %w", err)
+		return nil, 0, fmt.Errorf("raftlog: propose: %w", err)
 	}
 	resp := f.Response()
 	if err, ok := resp.(error); ok {
-		return nil, err
+		return nil, f.Index(), err
 	}
-	return resp, nil
+	return resp, f.Index(), nil
 }
 
 func (n *Node) notLeader() *NotLeaderError {
@@ -321,6 +332,9 @@ func (n *Node) Barrier(ctx context.Context) error {
 	}
 	return n.waitApplied(ctx, n.raft.CommitIndex())
 }
+
+// WaitApplied waits until this node's state machine reflects every command entry up to index.
+func (n *Node) WaitApplied(ctx context.Context, index uint64) error { return n.waitApplied(ctx, index) }
 
 // waitApplied waits until the state machine reflects every command entry up to index.
 func (n *Node) waitApplied(ctx context.Context, index uint64) error {
