@@ -26,6 +26,8 @@ type muxLayer struct {
 	ln        net.Listener
 	advertise net.Addr
 	raftCh    chan net.Conn
+	// apiCh hands API connections to APIListener's Accept; until a server accepts them they
+	// wait in route, and closing the node drops them.
 	apiCh     chan net.Conn
 	done      chan struct{}
 	closeOnce sync.Once

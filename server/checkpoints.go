@@ -78,8 +78,9 @@ func (c *checkpointer) run(ctx context.Context) error {
 // false when it failed (the next tick retries).
 func (c *checkpointer) take() (uint64, bool) {
 	rec := checkpointRecord{Start: time.Now(), Index: c.e.store.AppliedIndex()}
-	// A checkpoint first flushes the memtables: refuse early, with a clear reason, when that
-	// would fill the disk (the previous checkpoint stays as it is).
+	// A checkpoint first writes out what is not yet in tables (the unflushed WAL, copied or
+	// flushed): refuse early, with a clear reason, when that would eat into the disk reserve
+	// (the previous checkpoint stays as it is).
 	err := c.e.disk.room(c.e.store.UnflushedBytes() + checkpointSlack)
 	if err == nil {
 		err = c.e.raft.Snapshot()
@@ -119,7 +120,7 @@ func (c *checkpointer) take() (uint64, bool) {
 	return rec.Index, rec.Status == "ok"
 }
 
-// checkpointSlack is room a checkpoint needs beyond its flush: the manifest copy, metadata and
+// checkpointSlack is room a checkpoint needs beyond its WAL: the manifest copy, metadata and
 // the log store's own writes.
 const checkpointSlack = 4 << 20
 

@@ -64,7 +64,7 @@ func (s *Session) show(n *sql.ShowStmt, cols []pgwire.Column) (pgwire.Result, er
 			break
 		}
 		for _, r := range s.e.ckpt.records() {
-			ms := func(d time.Duration) string { return strconv.FormatFloat(float64(d.Microseconds())/1000, 'f', 3, 64) }
+			ms := func(d time.Duration) string { return strconv.FormatFloat(millis(d), 'f', 3, 64) }
 			rows = append(rows, []string{strconv.FormatInt(r.Seq, 10), strconv.FormatUint(r.Index, 10),
 				types.FormatText(types.TimestampTZT, r.Start.UnixMicro(), &s.settings.fc), ms(r.Handoff), ms(r.Total),
 				strconv.FormatInt(r.Bytes, 10), strconv.FormatInt(r.NewBytes, 10), strconv.Itoa(r.SharedFiles), r.Status})
