@@ -143,7 +143,11 @@ func pebbleOptions(log *slog.Logger) *pebble.Options {
 		// seconds, rewriting it (15% of the CPU of Nexmark q8 went to compactions with 1 s
 		// checkpoints, 3% without). Letting L0 grow deeper compacts several seconds' worth at
 		// once; bloom filters keep point lookups cheap across the extra sublevels.
-		L0CompactionThreshold: 16, L0StopWritesThreshold: 48}
+		L0CompactionThreshold: 16, L0StopWritesThreshold: 48,
+		// Applies do not sync the WAL (the Raft log is the durable record), so without this the
+		// OS held up to a checkpoint's worth of it dirty and the checkpoint's sync wrote it all
+		// at once, slowing the Raft log's own syncs that every write waits for.
+		WALBytesPerSync: 1 << 20}
 	opts.Levels = make([]pebble.LevelOptions, 7)
 	for i := range opts.Levels {
 		opts.Levels[i].FilterPolicy = bloom.FilterPolicy(10)
