@@ -23,6 +23,10 @@ type Config struct {
 
 	NodeID     string
 	RaftListen string
+	// Peers is --peers as given ("n1=host:port,n2=host:port,..."): the voters of a cluster
+	// bootstrapped statically, this node included. Validate parses it into PeerAddrs.
+	Peers     string
+	PeerAddrs map[string]string
 	// StatementTimeout is the default statement_timeout of new sessions (0 = none).
 	StatementTimeout time.Duration
 	// CheckpointInterval is how often a checkpoint is taken (0: only Raft's own snapshots);
@@ -71,6 +75,7 @@ func (c *Config) BindFlags(fs *flag.FlagSet) {
 	str(&c.LogLevel, "log-level", "log level: debug, info, warn or error")
 	str(&c.NodeID, "node-id", "this node's Raft id")
 	str(&c.RaftListen, "raft-listen", "address for Raft traffic")
+	str(&c.Peers, "peers", "the voters of a cluster, this node included: n1=host:port,n2=host:port,... (empty: a one-node cluster)")
 	fs.DurationVar(&c.CheckpointInterval, "checkpoint-interval", envDuration("checkpoint-interval", c.CheckpointInterval),
 		"how often to checkpoint the state, 0 for Raft's own schedule only (env "+envName("checkpoint-interval")+")")
 	fs.Uint64Var(&c.LogTail, "log-tail", uint64(envInt("log-tail", int(c.LogTail))),
@@ -85,6 +90,9 @@ func (c *Config) BindFlags(fs *flag.FlagSet) {
 
 // Validate checks the settings that can be wrong.
 func (c *Config) Validate() error {
+	if err := c.parsePeers(); err != nil {
+		return err
+	}
 	if c.DataDir == "" {
 		return fmt.Errorf("--data-dir must not be empty")
 	}
@@ -110,6 +118,34 @@ func (c *Config) Validate() error {
 	}
 	if _, err := parseLevel(c.LogLevel); err != nil {
 		return err
+	}
+	return nil
+}
+
+// parsePeers checks --peers: id=address pairs, unique ids, this node among them at its
+// --raft-listen address.
+func (c *Config) parsePeers() error {
+	c.PeerAddrs = nil
+	if strings.TrimSpace(c.Peers) == "" {
+		return nil
+	}
+	c.PeerAddrs = map[string]string{}
+	for _, p := range strings.Split(c.Peers, ",") {
+		id, addr, ok := strings.Cut(strings.TrimSpace(p), "=")
+		if !ok || id == "" || addr == "" {
+			return fmt.Errorf("--peers: %q is not id=host:port", p)
+		}
+		if _, dup := c.PeerAddrs[id]; dup {
+			return fmt.Errorf("--peers: node %q is listed twice", id)
+		}
+		c.PeerAddrs[id] = addr
+	}
+	addr, ok := c.PeerAddrs[c.NodeID]
+	if !ok {
+		return fmt.Errorf("--peers does not list this node (--node-id %s)", c.NodeID)
+	}
+	if addr != c.RaftListen {
+		return fmt.Errorf("--peers gives node %s the address %s but --raft-listen is %s", c.NodeID, addr, c.RaftListen)
 	}
 	return nil
 }

@@ -85,8 +85,11 @@ func (e *Engine) propose(ctx context.Context, cmd *storage.Command) (*storage.Ap
 	if err != nil {
 		var nl *raftlog.NotLeaderError
 		if errors.As(err, &nl) {
-			return nil, pgerror.New(pgerror.ReadOnlySQLTransaction, "cannot execute a write on a follower").
-				WithHint("connect to the leader at " + nl.Leader)
+			hint := "No node leads the cluster right now (a majority cannot be reached); retry shortly."
+			if nl.Leader != "" {
+				hint = fmt.Sprintf("Node %s leads the cluster (Raft address %s): connect to its PostgreSQL port.", nl.LeaderID, nl.Leader)
+			}
+			return nil, pgerror.New(pgerror.ReadOnlySQLTransaction, "cannot execute a write on a follower").WithHint(hint)
 		}
 		if ctx.Err() != nil {
 			return nil, ctxError(ctx)

@@ -93,6 +93,8 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (_ *Node, err error
 		Logger:   log.With("component", "raft"),
 		// Loopback/LAN timeouts: an election in a few hundred milliseconds (DESIGN.md measured
 		// 260-490 ms failover with these) instead of Raft's WAN-friendly one second.
+		Peers:              cfg.PeerAddrs,
+		Bootstrap:          len(cfg.PeerAddrs) > 0, // every node bootstraps the same voters
 		TrailingLogs:       cfg.LogTail,
 		HeartbeatTimeout:   200 * time.Millisecond,
 		ElectionTimeout:    200 * time.Millisecond,

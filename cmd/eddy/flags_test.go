@@ -46,6 +46,22 @@ func TestVersionAndBadFlags(t *testing.T) {
 	if code := cmd.ProcessState.ExitCode(); code != 2 || !strings.Contains(string(out), want) {
 		t.Fatalf("bad EDDY_STATE_CACHE_SIZE: exit %d, %q", code, out)
 	}
+	// --peers must be id=address pairs that list this node at its --raft-listen address.
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--peers", "n1=127.0.0.1:7001,n2"}, `--peers: "n2" is not id=host:port`},
+		{[]string{"--peers", "n2=127.0.0.1:7002,n3=127.0.0.1:7003"}, "--peers does not list this node (--node-id n1)"},
+		{[]string{"--peers", "n1=127.0.0.1:7009"}, "--peers gives node n1 the address 127.0.0.1:7009 but --raft-listen is 127.0.0.1:7001"},
+		{[]string{"--peers", "n1=127.0.0.1:7001,n1=127.0.0.1:7002"}, `--peers: node "n1" is listed twice`},
+	} {
+		cmd = exec.Command(bin, append([]string{"serve"}, c.args...)...)
+		out, _ = cmd.CombinedOutput()
+		if code := cmd.ProcessState.ExitCode(); code != 2 || !strings.Contains(string(out), c.want) {
+			t.Fatalf("%v: exit %d, %q; want %q", c.args, code, out, c.want)
+		}
+	}
 }
 
 // TestParseSize pins the units --state-cache-size accepts: PostgreSQL's, where kB, MB and GB

@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -75,6 +76,34 @@ type Server struct {
 func Start(t testing.TB, extraArgs ...string) *Server {
 	t.Helper()
 	return StartAt(t, t.TempDir(), extraArgs...)
+}
+
+// StartCluster launches n eddy processes (n1..nN) that bootstrap one cluster with --peers, and
+// waits until each is ready. They are stopped when the test ends.
+func StartCluster(t testing.TB, n int, extraArgs ...string) []*Server {
+	t.Helper()
+	var nodes []*Server
+	var peers []string
+	for i := 1; i <= n; i++ {
+		s := &Server{t: t, Bin: Binary(t), DataDir: t.TempDir(), PGAddr: freeAddr(t), HTTPAddr: freeAddr(t),
+			RaftAddr: freeAddr(t)}
+		nodes = append(nodes, s)
+		peers = append(peers, fmt.Sprintf("n%d=%s", i, s.RaftAddr))
+	}
+	for i, s := range nodes {
+		s.Args = append([]string{"--node-id", fmt.Sprintf("n%d", i+1), "--peers", strings.Join(peers, ",")}, extraArgs...)
+		s.spawn()
+		t.Cleanup(func() {
+			s.Stop()
+			if t.Failed() {
+				t.Logf("eddy n%d logs:\n%s", i+1, s.Logs())
+			}
+		})
+	}
+	for _, s := range nodes {
+		s.WaitReady(60 * time.Second)
+	}
+	return nodes
 }
 
 // StartAt is Start with the data directory at dataDir.
