@@ -120,21 +120,32 @@ func (m *muxLayer) Dial(address raft.ServerAddress, timeout time.Duration) (net.
 	return net.DialTimeout("tcp", string(address), timeout)
 }
 
-// apiListener is the internal API's side of the mux.
-type apiListener struct{ m *muxLayer }
+// apiListener is the internal API's side of the mux. Closing it stops its Accept (so an
+// http.Server on it can shut down before the node does); the port itself belongs to the node's
+// transport.
+type apiListener struct {
+	m         *muxLayer
+	closed    chan struct{}
+	closeOnce sync.Once
+}
 
-func (l apiListener) Accept() (net.Conn, error) {
+func (l *apiListener) Accept() (net.Conn, error) {
 	select {
 	case c := <-l.m.apiCh:
 		return c, nil
 	case <-l.m.done:
 		return nil, net.ErrClosed
+	case <-l.closed:
+		return nil, net.ErrClosed
 	}
 }
 
-// Close does nothing: the node's transport owns the port and closes it with the node.
-func (l apiListener) Close() error   { return nil }
-func (l apiListener) Addr() net.Addr { return l.m.advertise }
+func (l *apiListener) Close() error {
+	l.closeOnce.Do(func() { close(l.closed) })
+	return nil
+}
+
+func (l *apiListener) Addr() net.Addr { return l.m.advertise }
 
 // bufferedConn is a connection whose first bytes were read ahead into r.
 type bufferedConn struct {
@@ -145,7 +156,9 @@ type bufferedConn struct {
 func (c *bufferedConn) Read(p []byte) (int, error) { return c.r.Read(p) }
 
 // APIListener returns the listener of the node's internal API connections (on its Raft port).
-func (n *Node) APIListener() net.Listener { return apiListener{m: n.mux} }
+func (n *Node) APIListener() net.Listener {
+	return &apiListener{m: n.mux, closed: make(chan struct{})}
+}
 
 // DialAPI opens a connection to the internal API of the node at a Raft address.
 func DialAPI(ctx context.Context, addr string) (net.Conn, error) {

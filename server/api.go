@@ -61,6 +61,13 @@ func (n *Node) registerGauges() {
 		func() float64 { used, _ := n.views.StateCache(); return float64(used) })
 	n.met.gaugeFunc("eddy_state_cache_limit_bytes", "The --state-cache-size budget.",
 		func() float64 { _, limit := n.views.StateCache(); return float64(limit) })
+	n.met.gaugeFunc("eddy_raft_is_leader", "1 on the node that leads the cluster, 0 elsewhere.",
+		func() float64 {
+			if n.eng.raft.IsLeader() {
+				return 1
+			}
+			return 0
+		})
 	n.met.gaugeFunc("eddy_raft_log_entries", "Entries held in the Raft log (checkpoints truncate it).",
 		func() float64 {
 			first, last, err := n.eng.raft.LogBounds()

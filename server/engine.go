@@ -76,27 +76,38 @@ func (e *Engine) propose(ctx context.Context, cmd *storage.Command) (*storage.Ap
 			return nil, err
 		}
 	}
+	res, _, err := e.proposeLocal(ctx, cmd)
+	var nl *raftlog.NotLeaderError
+	if errors.As(err, &nl) {
+		return e.forward(ctx, cmd, nl) // a follower: the leader proposes it
+	}
+	return res, err
+}
+
+// proposeLocal proposes cmd through this node's Raft, which must lead; it returns the entry's
+// index, and a *raftlog.NotLeaderError as is.
+func (e *Engine) proposeLocal(ctx context.Context, cmd *storage.Command) (*storage.ApplyResult, uint64, error) {
 	cmd.Time = time.Now().UnixMicro()
 	data, err := storage.EncodeCommand(cmd)
 	if err != nil {
-		return nil, fmt.Errorf("encode command: %w", err)
+		return nil, 0, fmt.Errorf("encode command: %w", err)
 	}
-	resp, err := e.raft.Propose(ctx, data)
+	resp, index, err := e.raft.ProposeIndex(ctx, data)
 	if err != nil {
 		var nl *raftlog.NotLeaderError
-		if errors.As(err, &nl) {
-			hint := "No node leads the cluster right now (a majority cannot be reached); retry shortly."
-			if nl.Leader != "" {
-				hint = fmt.Sprintf("Node %s leads the cluster (Raft address %s): connect to its PostgreSQL port.", nl.LeaderID, nl.Leader)
-			}
-			return nil, pgerror.New(pgerror.ReadOnlySQLTransaction, "cannot execute a write on a follower").WithHint(hint)
+		switch {
+		case errors.As(err, &nl):
+			return nil, 0, nl
+		case ctx.Err() != nil:
+			return nil, index, ctxError(ctx)
 		}
-		if ctx.Err() != nil {
-			return nil, ctxError(ctx)
+		if pe := pgerror.As(err); pe != nil {
+			return nil, index, pe // a deterministic rejection
 		}
-		return nil, fmt.Errorf("propose: %w", err)
+		return nil, index, fmt.Errorf("propose: %w", err)
 	}
-	return applyResponse(resp)
+	res, err := applyResponse(resp)
+	return res, index, err
 }
 
 // addsData tells the commands refused while the disk is nearly full: writes, stream steps and

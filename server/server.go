@@ -150,6 +150,7 @@ func (n *Node) Serve(ctx context.Context) error {
 	n.eng.ckpt = &checkpointer{e: n.eng, log: n.log.With("component", "checkpoints"), met: n.met}
 	g.Go(func() error { return n.eng.ckpt.run(gctx) })
 	g.Go(func() error { return n.eng.disk.run(gctx) })
+	g.Go(func() error { return n.serveInternal(gctx) })
 	driver := &streamDriver{e: n.eng, log: n.log.With("component", "streams"), readers: map[uint32]*sourceReader{}}
 	g.Go(func() error { return driver.run(gctx) })
 	err := g.Wait()
