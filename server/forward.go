@@ -71,7 +71,6 @@ func (n *Node) handlePropose(w http.ResponseWriter, r *http.Request) {
 	var reply forwardReply
 	var res *storage.ApplyResult
 	var index uint64
-	err = nil
 	if addsData(cmd) {
 		err = n.eng.disk.admit() // the leader's disk takes the write
 	}

@@ -371,14 +371,10 @@ func (p *stmtParser) alterSystem() (Statement, error) {
 	switch {
 	case p.accept("set"):
 		var err error
-		if st.Name, err = p.settingName(); err != nil {
+		if st.Name, st.Reset, err = p.settingTarget(); err != nil {
 			return nil, err
 		}
-		if !p.accept("to") && !p.acceptPunct("=") {
-			return nil, p.errHere()
-		}
-		if p.accept("default") {
-			st.Reset = true
+		if st.Reset {
 			return st, p.done()
 		}
 		if st.Value, err = p.setValue(); err != nil {

@@ -114,6 +114,17 @@ func (p *stmtParser) settingName() (string, error) {
 	return n, nil
 }
 
+// settingTarget reads "name {TO|=}" of SET and ALTER SYSTEM SET, and DEFAULT if it follows.
+func (p *stmtParser) settingTarget() (name string, isDefault bool, err error) {
+	if name, err = p.settingName(); err != nil {
+		return "", false, err
+	}
+	if !p.accept("to") && !p.acceptPunct("=") {
+		return "", false, p.errHere()
+	}
+	return name, p.accept("default"), nil
+}
+
 // setValue reads one SET value: a constant or a word.
 func (p *stmtParser) setValue() (Expr, error) {
 	t := p.tok(p.i)
@@ -192,14 +203,10 @@ func (p *stmtParser) session() (Statement, error) {
 			return nil, p.unsupported(p.i, "SET SESSION AUTHORIZATION")
 		}
 		var err error
-		if st.Name, err = p.settingName(); err != nil {
+		if st.Name, st.Default, err = p.settingTarget(); err != nil {
 			return nil, err
 		}
-		if !p.accept("to") && !p.acceptPunct("=") {
-			return nil, p.errHere()
-		}
-		if p.accept("default") {
-			st.Default = true
+		if st.Default {
 			return st, p.done()
 		}
 		for {
