@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"sort"
 	"sync/atomic"
 	"time"
 
@@ -151,38 +152,37 @@ func (s *fsmSnapshot) Release() {
 	}
 }
 
-// tarDir writes the regular files of dir (a flat Pebble checkpoint) as a tar stream.
+// tarDir writes the files of dir (a flat Pebble checkpoint) as a tar stream, each with the
+// content dataFiles gives it.
 func tarDir(dir string, w io.Writer) error {
 	tw := tar.NewWriter(w)
-	entries, err := os.ReadDir(dir)
+	files, err := dataFiles(dir)
 	if err != nil {
 		return err
 	}
-	for _, e := range entries {
-		if !e.Type().IsRegular() {
-			continue
-		}
-		if err := tarFile(tw, dir, e.Name()); err != nil {
+	names := make([]string, 0, len(files))
+	for name := range files {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		if err := tarFile(tw, dir, name, files[name]); err != nil {
 			return err
 		}
 	}
 	return tw.Close()
 }
 
-func tarFile(tw *tar.Writer, dir, name string) error {
+func tarFile(tw *tar.Writer, dir, name string, size int64) error {
 	f, err := os.Open(filepath.Join(dir, name))
 	if err != nil {
 		return err
 	}
 	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
+	if err := tw.WriteHeader(&tar.Header{Name: name, Mode: 0o644, Size: size, Typeflag: tar.TypeReg}); err != nil {
 		return err
 	}
-	if err := tw.WriteHeader(&tar.Header{Name: name, Mode: 0o644, Size: st.Size(), Typeflag: tar.TypeReg}); err != nil {
-		return err
-	}
-	_, err = io.Copy(tw, f)
+	_, err = io.CopyN(tw, f, size)
 	return err
 }
 

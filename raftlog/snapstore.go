@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/eddydb/eddy/storage"
 	"github.com/hashicorp/raft"
 )
 
@@ -124,6 +125,10 @@ func (s *snapshotStore) List() ([]*raft.SnapshotMeta, error) {
 // verify checks that every file the snapshot's metadata lists is there with its size.
 func (s *snapshotStore) verify(m *snapMeta) error {
 	dir := filepath.Join(s.dir, m.ID, snapDataDir)
+	lengths, err := storage.CheckpointLengths(dir)
+	if err != nil {
+		return err
+	}
 	names := make([]string, 0, len(m.Files))
 	for name := range m.Files {
 		names = append(names, name)
@@ -134,7 +139,8 @@ func (s *snapshotStore) verify(m *snapMeta) error {
 		if err != nil {
 			return fmt.Errorf("checkpoint file %s: %w", filepath.Join(dir, name), err)
 		}
-		if fi.Size() != m.Files[name] {
+		_, shared := lengths[name] // a live WAL's prefix: the file grows on
+		if fi.Size() != m.Files[name] && !(shared && fi.Size() > m.Files[name]) {
 			return fmt.Errorf("checkpoint file %s has %d bytes, %d expected", filepath.Join(dir, name), fi.Size(), m.Files[name])
 		}
 	}
@@ -257,7 +263,7 @@ func (k *snapshotSink) Close() error {
 	size, err := tarSize(filepath.Join(k.tmp, snapDataDir))
 	var files map[string]int64
 	if err == nil {
-		files, err = fileSizes(filepath.Join(k.tmp, snapDataDir))
+		files, err = dataFiles(filepath.Join(k.tmp, snapDataDir))
 	}
 	if err != nil {
 		_ = os.RemoveAll(k.tmp)
@@ -297,40 +303,47 @@ func (k *snapshotSink) Cancel() error {
 // which Raft uses as the length of the stream it sends to a follower and reads on the other
 // side: a smaller figure (the files' sizes alone) cut the archive short.
 func tarSize(dir string) (int64, error) {
-	entries, err := os.ReadDir(dir)
+	files, err := dataFiles(dir)
 	if err != nil {
 		return 0, err
 	}
 	n := int64(1024)
-	for _, e := range entries {
-		if !e.Type().IsRegular() {
-			continue
-		}
-		info, err := e.Info()
-		if err != nil {
-			return 0, err
-		}
-		n += 512 + (info.Size()+511)/512*512
+	for _, size := range files {
+		n += 512 + (size+511)/512*512
 	}
 	return n, nil
 }
 
-// fileSizes maps the regular files of dir onto their sizes.
-func fileSizes(dir string) (map[string]int64, error) {
+// dataFiles maps the regular files of a checkpoint directory onto the size of their content:
+// a file the checkpoint shares with a live WAL (storage.CheckpointLengthsFile) has only its
+// recorded prefix; the lengths file itself is left out, so copies of the checkpoint made
+// through dataFiles are plain Pebble checkpoints.
+func dataFiles(dir string) (map[string]int64, error) {
+	lengths, err := storage.CheckpointLengths(dir)
+	if err != nil {
+		return nil, err
+	}
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return nil, err
 	}
 	out := map[string]int64{}
 	for _, e := range entries {
-		if !e.Type().IsRegular() {
+		if !e.Type().IsRegular() || e.Name() == storage.CheckpointLengthsFile {
 			continue
 		}
 		fi, err := e.Info()
 		if err != nil {
 			return nil, err
 		}
-		out[e.Name()] = fi.Size()
+		size := fi.Size()
+		if n, ok := lengths[e.Name()]; ok {
+			if n > size {
+				return nil, fmt.Errorf("checkpoint file %s has %d bytes, %d expected", filepath.Join(dir, e.Name()), size, n)
+			}
+			size = n
+		}
+		out[e.Name()] = size
 	}
 	return out, nil
 }
@@ -400,7 +413,7 @@ type SnapshotInfo struct {
 
 // Snapshots lists the snapshots on disk, newest first, with how much each shares with the one
 // before it (Pebble's SST files are immutable and named uniquely, so a shared name is a shared
-// file).
+// file; a WAL of the same name is the same live file, of which the newer snapshot owns more).
 func (n *Node) Snapshots() ([]SnapshotInfo, error) {
 	metas, err := n.snaps.List()
 	if err != nil {
@@ -408,18 +421,13 @@ func (n *Node) Snapshots() ([]SnapshotInfo, error) {
 	}
 	out := make([]SnapshotInfo, 0, len(metas))
 	for _, m := range metas {
-		info := SnapshotInfo{ID: m.ID, Index: m.Index, Term: m.Term, Files: map[string]int64{}}
-		entries, err := os.ReadDir(filepath.Join(n.snaps.dir, m.ID, snapDataDir))
+		files, err := dataFiles(filepath.Join(n.snaps.dir, m.ID, snapDataDir))
 		if err != nil {
 			return nil, fmt.Errorf("raftlog: read snapshot %s: %w", m.ID, err)
 		}
-		for _, e := range entries {
-			fi, err := e.Info()
-			if err != nil || !fi.Mode().IsRegular() {
-				continue
-			}
-			info.Files[e.Name()] = fi.Size()
-			info.Bytes += fi.Size()
+		info := SnapshotInfo{ID: m.ID, Index: m.Index, Term: m.Term, Files: files}
+		for _, size := range files {
+			info.Bytes += size
 		}
 		out = append(out, info)
 	}
@@ -430,9 +438,14 @@ func (n *Node) Snapshots() ([]SnapshotInfo, error) {
 		}
 		out[i].Incremental = true
 		for name, size := range out[i].Files {
-			if _, ok := out[i+1].Files[name]; ok && strings.HasSuffix(name, ".sst") {
+			prev, ok := out[i+1].Files[name]
+			switch {
+			case ok && strings.HasSuffix(name, ".sst"):
 				out[i].SharedFiles++
-			} else {
+			case ok && strings.HasSuffix(name, ".log"): // the same live WAL, grown since
+				out[i].SharedFiles++
+				out[i].NewBytes += max(size-prev, 0)
+			default:
 				out[i].NewBytes += size
 			}
 		}

@@ -11,34 +11,27 @@ import (
 )
 
 // Checkpoint writes a consistent copy of the state into dir, which must not exist. SST files
-// are hard-linked, so it is cheap; the WAL is synced first, because the Raft log behind a
-// snapshot gets truncated and applies are not synced (S2). It may run concurrently with Apply:
-// every applied command is one Pebble batch, so the copy holds the state after some command,
-// at an index at least the one applied when it was called, and a store restored from it skips
-// the log entries it already holds.
+// are hard-linked, and so are the WAL files (walShareFS): dir's CheckpointLengthsFile says how
+// much of each belongs to the checkpoint. The WAL is synced first, because the Raft log behind
+// a snapshot gets truncated and applies are not synced (S2). It may run concurrently with
+// Apply: every applied command is one Pebble batch, so the copy holds the state after some
+// command, at an index at least the one applied when it was called, and a store restored from
+// it skips the log entries it already holds. Nothing is flushed: the memtable is flushed by
+// Pebble when full, since a flush at every checkpoint hurt freshness (every flush rotates the
+// WAL under the commit lock and makes L0 files to compact, on the cores apply runs on).
 func (s *Store) Checkpoint(dir string) error {
 	ref, err := s.acquireDB() // keeps a RestoreFrom from closing the DB under us
 	if err != nil {
 		return err
 	}
 	defer ref.readers.Done()
-	// Pebble's checkpoint copies the WAL written since the last memtable flush. Once that is
-	// more than checkpointFlushBytes, flushing first is cheaper: the changes become SST files
-	// the checkpoint hard-links and the next one shares. Below it, copying is cheaper than a
-	// flush at every checkpoint, which hurt freshness: every flush rotates the WAL under the
-	// commit lock and makes L0 files to compact, on the cores apply runs on.
-	if ref.db.Metrics().WAL.Size > checkpointFlushBytes {
-		if err := ref.db.Flush(); err != nil {
-			return fmt.Errorf("storage: flush memtable: %w", err)
-		}
-	}
-	if err := ref.db.LogData(nil, pebble.Sync); err != nil {
-		return fmt.Errorf("storage: sync WAL: %w", err)
-	}
-	if err := ref.db.Checkpoint(dir, pebble.WithFlushedWAL()); err != nil {
+	ref.fs.begin(dir)
+	err = ref.db.Checkpoint(dir, pebble.WithFlushedWAL())
+	lengths := ref.fs.end()
+	if err != nil {
 		return fmt.Errorf("storage: checkpoint to %s: %w", dir, err)
 	}
-	return nil
+	return writeLengths(dir, lengths)
 }
 
 // RestoreFrom replaces the store's whole state by the checkpoint in src (a directory written
@@ -63,6 +56,9 @@ func (s *Store) RestoreFrom(src string) error {
 	dst := filepath.Join(s.dir, subdir)
 	if err := os.RemoveAll(dst); err != nil {
 		return fmt.Errorf("storage: clear %s: %w", dst, err)
+	}
+	if err := CutToLengths(src); err != nil {
+		return err
 	}
 	if err := os.Rename(src, dst); err != nil {
 		return fmt.Errorf("storage: move checkpoint into place: %w", err)
@@ -118,8 +114,7 @@ func writeCurrent(dir, subdir string) error {
 	return nil
 }
 
-// Flush writes the memtable out to SST files (which later checkpoints share by hard link
-// instead of copying the WAL).
+// Flush writes the memtable out to SST files.
 func (s *Store) Flush() error {
 	db, err := s.currentDB()
 	if err != nil {
@@ -131,15 +126,8 @@ func (s *Store) Flush() error {
 	return nil
 }
 
-// checkpointFlushBytes is how much unflushed WAL a checkpoint copies rather than flush: most
-// of the 64 MiB memtable, so checkpoints rarely flush before Pebble would. (A variable so that
-// tests can make every checkpoint flush.) Measured on Nexmark q8 with 1 s checkpoints, 20 s
-// runs: flushing at every checkpoint added 180 ms to freshness p99, at 16 MiB 68 ms, never
-// none (-36 ms, within noise).
-var checkpointFlushBytes uint64 = 48 << 20
-
-// UnflushedBytes is the WAL written since the last memtable flush: about what the next
-// checkpoint writes to disk (copied, or flushed into SST files) before it links the rest.
+// UnflushedBytes is the WAL written since the last memtable flush: what a checkpoint shares
+// with the live store, and what restoring it copies.
 func (s *Store) UnflushedBytes() int64 {
 	ref, err := s.acquireDB()
 	if err != nil {

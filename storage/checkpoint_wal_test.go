@@ -10,17 +10,21 @@ import (
 	"github.com/eddydb/eddy/sql/types"
 )
 
-// TestCheckpointCopiesNoStaleWAL: a checkpoint flushes the memtable and then copies what is
-// left of the WAL, which must be only what was written since. A recycled WAL file keeps its
-// previous use's bytes, and Pebble's checkpoint copies the whole file.
-func TestCheckpointCopiesNoStaleWAL(t *testing.T) {
-	defer func(b uint64) { checkpointFlushBytes = b }(checkpointFlushBytes)
-	checkpointFlushBytes = 0 // flush at every checkpoint: WALs rotate, and would be recycled
+// TestCheckpointSharesWAL: a checkpoint hard-links the live WAL instead of copying it, and
+// records how much of it is its own. The live store keeps appending to the shared file (and
+// later flushes and deletes it); a store restored from an old checkpoint must hold exactly the
+// rows the checkpoint was taken with, no more.
+func TestCheckpointSharesWAL(t *testing.T) {
 	db := newTestDB(t)
 	tb := db.createTable("t", []int{0}, colSpec{"id", types.Int8T}, colSpec{"s", types.TextT})
 	pad := strings.Repeat("x", 1000)
 	id := int64(0)
-	for round := range 5 {
+	type ckpt struct {
+		dir  string
+		rows int64
+	}
+	var ckpts []ckpt
+	for round := range 4 {
 		var rows [][]any
 		for range 3000 {
 			rows = append(rows, []any{id, fmt.Sprintf("%d%s", id, pad)})
@@ -31,17 +35,55 @@ func TestCheckpointCopiesNoStaleWAL(t *testing.T) {
 		if err := db.s.Checkpoint(dir); err != nil {
 			t.Fatal(err)
 		}
-		wal, _ := filepath.Glob(filepath.Join(dir, "*.log"))
-		var n int64
-		for _, f := range wal {
-			fi, err := os.Stat(f)
+		lengths, err := CheckpointLengths(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		live := filepath.Join(db.dir, db.s.mu.db.subdir)
+		var shared, copied int64
+		entries, _ := os.ReadDir(dir)
+		for _, e := range entries {
+			fi, err := os.Stat(filepath.Join(dir, e.Name()))
 			if err != nil {
 				t.Fatal(err)
 			}
-			n += fi.Size()
+			switch {
+			case strings.HasSuffix(e.Name(), ".log"):
+				lfi, err := os.Stat(filepath.Join(live, e.Name()))
+				if err != nil || !os.SameFile(fi, lfi) {
+					t.Fatalf("round %d: checkpoint WAL %s is not the live file (%v)", round, e.Name(), err)
+				}
+				if lengths[e.Name()] <= 0 || lengths[e.Name()] > fi.Size() {
+					t.Fatalf("round %d: WAL %s: length %d of %d bytes", round, e.Name(), lengths[e.Name()], fi.Size())
+				}
+				shared += lengths[e.Name()]
+			case strings.HasSuffix(e.Name(), ".sst"):
+			default:
+				copied += fi.Size()
+			}
 		}
-		if n > 64<<10 {
-			t.Fatalf("round %d: the checkpoint copied %d bytes of WAL after flushing the memtable", round, n)
+		if shared < 3_000_000 || copied > 64<<10 {
+			t.Fatalf("round %d: %d bytes of WAL shared, %d bytes copied", round, shared, copied)
+		}
+		ckpts = append(ckpts, ckpt{dir, id})
+		if round == 1 {
+			if err := db.s.Flush(); err != nil { // the live store rotates and drops the WAL
+				t.Fatal(err)
+			}
+		}
+	}
+	for i, c := range ckpts {
+		dst := newTestDB(t)
+		if err := dst.s.RestoreFrom(c.dir); err != nil {
+			t.Fatal(err)
+		}
+		got := dst.rows(tb)
+		if int64(len(got)) != c.rows || got[len(got)-1][0].(int64) != c.rows-1 {
+			t.Fatalf("checkpoint %d restored %d rows, %d expected", i, len(got), c.rows)
+		}
+		dst.reopen() // the restored store's WAL is its own: nothing appears on reopen
+		if got := dst.rows(tb); int64(len(got)) != c.rows {
+			t.Fatalf("checkpoint %d: %d rows after reopen, %d expected", i, len(got), c.rows)
 		}
 	}
 }

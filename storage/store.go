@@ -55,6 +55,7 @@ type Store struct {
 // been replaced (RestoreFrom) or the store closes, once every reader has let go of it.
 type dbRef struct {
 	db      *pebble.DB
+	fs      *walShareFS
 	subdir  string
 	readers sync.WaitGroup
 }
@@ -106,6 +107,8 @@ func (s *Store) openDB(subdir string) (*dbRef, error) {
 	path := filepath.Join(s.dir, subdir)
 	opts := pebbleOptions(s.log)
 	defer opts.Cache.Unref() // the DB holds its own reference
+	fs := newWALShareFS(path)
+	opts.FS = fs
 	db, err := pebble.Open(path, opts)
 	if err != nil {
 		if damagedOpen(err) {
@@ -121,7 +124,7 @@ func (s *Store) openDB(subdir string) (*dbRef, error) {
 	s.catalog.Store(cat)
 	s.applied.Store(applied)
 	s.nextRowID = rowID
-	return &dbRef{db: db, subdir: subdir}, nil
+	return &dbRef{db: db, fs: fs, subdir: subdir}, nil
 }
 
 // Pebble sizing. Pebble's defaults (an 8 MiB block cache, 4 MiB memtables) suit a library, not
@@ -138,7 +141,7 @@ func pebbleOptions(log *slog.Logger) *pebble.Options {
 	opts := &pebble.Options{Logger: PebbleLogger{log}, Merger: countMerger,
 		Cache: pebble.NewCache(blockCacheBytes), MemTableSize: memTableBytes,
 		Cleaner: noRecycleCleaner{},
-		// Every checkpoint flushes the memtable, so L0 gains a small file each second. At
+		// Checkpoints used to flush the memtable, so L0 gained a small file each second. At
 		// Pebble's default of 4 sublevels, L0 was compacted into the base level every few
 		// seconds, rewriting it (15% of the CPU of Nexmark q8 went to compactions with 1 s
 		// checkpoints, 3% without). Letting L0 grow deeper compacts several seconds' worth at

@@ -1,0 +1,221 @@
+package storage
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/cockroachdb/pebble/vfs"
+)
+
+// CheckpointLengthsFile lists, in a checkpoint directory, the files whose content is only a
+// prefix of what is on disk: name -> length, as JSON. Checkpoints hard-link the live WAL files
+// rather than copy them (walShareFS), and the live store keeps appending to those files after
+// the checkpoint; the checkpoint is their first <length> bytes. Whoever copies or streams a
+// checkpoint reads that prefix only, and RestoreFrom cuts the files to it.
+const CheckpointLengthsFile = "EDDY-LENGTHS.json"
+
+// CheckpointLengths reads dir's CheckpointLengthsFile; a checkpoint without one (every file
+// whole) gives an empty map.
+func CheckpointLengths(dir string) (map[string]int64, error) {
+	b, err := os.ReadFile(filepath.Join(dir, CheckpointLengthsFile))
+	if errors.Is(err, os.ErrNotExist) {
+		return map[string]int64{}, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("storage: read checkpoint lengths: %w", err)
+	}
+	m := map[string]int64{}
+	if err := json.Unmarshal(b, &m); err != nil {
+		return nil, fmt.Errorf("storage: %s: %w", filepath.Join(dir, CheckpointLengthsFile), err)
+	}
+	return m, nil
+}
+
+// walShareFS is the state store's file system. It behaves like the OS's, except while a
+// checkpoint is being written into dest: Pebble's Checkpoint then copies every unflushed WAL
+// file, which for a store written at every command is up to a memtable's worth (64 MiB) of
+// bytes read, written and synced each second, competing with the Raft log's syncs that every
+// write waits for. Instead, walShareFS hard-links the WAL into the checkpoint, discards the
+// copy's writes while counting them (the count is the length of the WAL at the copy, i.e. the
+// checkpoint's share of it), and turns the copy's sync into a sync of the linked file, which
+// WALBytesPerSync keeps nearly clean. Pebble never rewrites a WAL in place (recycling is off,
+// see noRecycleCleaner), so the prefix stays as it was copied.
+type walShareFS struct {
+	vfs.FS
+	live string // the store's directory, where its WAL files are
+
+	ckpt    sync.Mutex // held from begin to end: one checkpoint at a time
+	mu      sync.Mutex
+	dest    string
+	lengths map[string]int64
+}
+
+func newWALShareFS(live string) *walShareFS { return &walShareFS{FS: vfs.Default, live: live} }
+
+// begin makes WAL copies into dest links; end returns their lengths and stops.
+func (fs *walShareFS) begin(dest string) {
+	fs.ckpt.Lock()
+	fs.mu.Lock()
+	fs.dest, fs.lengths = filepath.Clean(dest), map[string]int64{}
+	fs.mu.Unlock()
+}
+
+func (fs *walShareFS) end() map[string]int64 {
+	fs.mu.Lock()
+	out := fs.lengths
+	fs.dest, fs.lengths = "", nil
+	fs.mu.Unlock()
+	fs.ckpt.Unlock()
+	return out
+}
+
+func (fs *walShareFS) Create(name string) (vfs.File, error) {
+	fs.mu.Lock()
+	share := fs.dest != "" && filepath.Dir(name) == fs.dest && strings.HasSuffix(name, ".log")
+	fs.mu.Unlock()
+	if !share {
+		return fs.FS.Create(name)
+	}
+	base := filepath.Base(name)
+	if err := fs.FS.Link(filepath.Join(fs.live, base), name); err != nil {
+		return fs.FS.Create(name) // no hard links here: let Pebble copy
+	}
+	f, err := fs.FS.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	return &sharedWAL{File: f, fs: fs, name: base}, nil
+}
+
+// sharedWAL is the checkpoint's end of a WAL copy: writes are counted, not written.
+type sharedWAL struct {
+	vfs.File // the linked file, open for reading (fsync works on it all the same)
+	fs       *walShareFS
+	name     string
+	n        int64
+}
+
+func (w *sharedWAL) Write(p []byte) (int, error) {
+	w.n += int64(len(p))
+	return len(p), nil
+}
+
+func (w *sharedWAL) WriteAt([]byte, int64) (int, error) {
+	return 0, errors.New("storage: a shared WAL is not written at an offset")
+}
+
+func (w *sharedWAL) Preallocate(int64, int64) error          { return nil }
+func (w *sharedWAL) SyncData() error                         { return w.File.Sync() }
+func (w *sharedWAL) SyncTo(int64) (fullSync bool, err error) { return true, w.File.Sync() }
+
+func (w *sharedWAL) Close() error {
+	w.fs.mu.Lock()
+	if w.fs.lengths != nil {
+		w.fs.lengths[w.name] = w.n
+	}
+	w.fs.mu.Unlock()
+	return w.File.Close()
+}
+
+// writeLengths records a checkpoint's shared files in its CheckpointLengthsFile.
+func writeLengths(dir string, lengths map[string]int64) error {
+	if len(lengths) == 0 {
+		return nil
+	}
+	b, err := json.Marshal(lengths)
+	if err != nil {
+		return err
+	}
+	path := filepath.Join(dir, CheckpointLengthsFile)
+	f, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("storage: write %s: %w", path, err)
+	}
+	_, err = f.Write(b)
+	if err == nil {
+		err = f.Sync()
+	}
+	if err := errors.Join(err, f.Close()); err != nil {
+		return fmt.Errorf("storage: write %s: %w", path, err)
+	}
+	return syncDir(dir)
+}
+
+// CutToLengths makes a checkpoint directory a plain Pebble one: every file its
+// CheckpointLengthsFile lists is replaced by a copy of its prefix (the file may be a link to a
+// WAL that another store still appends to), and the list is removed.
+func CutToLengths(dir string) error {
+	lengths, err := CheckpointLengths(dir)
+	if err != nil {
+		return err
+	}
+	names := make([]string, 0, len(lengths))
+	for name := range lengths {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		if name != filepath.Base(name) {
+			return fmt.Errorf("storage: checkpoint lengths name %q", name)
+		}
+		if err := copyPrefix(filepath.Join(dir, name), lengths[name]); err != nil {
+			return err
+		}
+	}
+	if len(names) > 0 {
+		if err := os.Remove(filepath.Join(dir, CheckpointLengthsFile)); err != nil {
+			return fmt.Errorf("storage: %w", err)
+		}
+		return syncDir(dir)
+	}
+	return nil
+}
+
+// copyPrefix replaces path by a new file holding its first n bytes.
+func copyPrefix(path string, n int64) error {
+	in, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("storage: checkpoint file: %w", err)
+	}
+	defer in.Close()
+	fi, err := in.Stat()
+	if err != nil {
+		return fmt.Errorf("storage: checkpoint file: %w", err)
+	}
+	if fi.Size() < n {
+		return fmt.Errorf("storage: checkpoint file %s has %d bytes, %d expected: %w", path, fi.Size(), n, ErrDamaged)
+	}
+	tmp := path + ".cut"
+	out, err := os.Create(tmp)
+	if err != nil {
+		return fmt.Errorf("storage: %w", err)
+	}
+	_, err = io.Copy(out, io.LimitReader(in, n))
+	if err == nil {
+		err = out.Sync()
+	}
+	if err := errors.Join(err, out.Close()); err != nil {
+		_ = os.Remove(tmp)
+		return fmt.Errorf("storage: copy %s: %w", path, err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return fmt.Errorf("storage: %w", err)
+	}
+	return nil
+}
+
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return fmt.Errorf("storage: %w", err)
+	}
+	err = d.Sync()
+	return errors.Join(err, d.Close())
+}
