@@ -221,7 +221,12 @@ func (b *bridge) tableItem(k, j int, st *seqState) (int, error) {
 		}
 	}
 	// Every alias travels as a marker, so a user alias can never be mistaken for one.
-	if al != nil || tableFunc || joinSet || !t.is("(") || b.startsQuery(k+1) {
+	// TiDB takes neither an alias after a parenthesized join nor CROSS JOIN before one without
+	// ON: such a cross join carries a marker condition instead, which tableExpr removes.
+	crossGroup := t.is("(") && !b.startsQuery(k+1) && al == nil && joinSet && join == CrossJoin
+	if crossGroup {
+		b.emit(an, "ON eddy_x_cross()")
+	} else if al != nil || tableFunc || joinSet || !t.is("(") || b.startsQuery(k+1) {
 		b.alias = append(b.alias, &aliasInfo{alias: al, join: join, joinSet: joinSet, joined: joined, asOf: asOf,
 			pos: b.src.charPos(t.off)})
 		b.emit(an, "AS `eddy_x_alias_"+strconv.Itoa(len(b.alias)-1)+"`")

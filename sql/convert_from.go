@@ -100,7 +100,9 @@ func (b *bridge) tableExpr(n ast.ResultSetNode) (TableExpr, error) {
 			// JOIN without ON or USING: PostgreSQL reports the token after the right operand.
 			return nil, b.syntaxErr(b.end)
 		}
-		if x.On != nil {
+		if x.On != nil && isMarker(x.On.Expr, "eddy_x_cross") { // see tableItem
+			j.Kind = CrossJoin
+		} else if x.On != nil {
 			if j.On, err = b.expr(x.On.Expr); err != nil {
 				return nil, err
 			}

@@ -199,8 +199,9 @@ func writeTableExpr(sb *strings.Builder, t TableExpr) {
 		if x.Natural {
 			sb.WriteString(" NATURAL")
 		}
+		_, group := x.Right.(*Join)
 		sb.WriteString([]string{" JOIN ", " LEFT JOIN ", " RIGHT JOIN ", " FULL JOIN ", " CROSS JOIN "}[x.Kind])
-		if _, ok := x.Right.(*Join); ok {
+		if group {
 			sb.WriteByte('(')
 			writeTableExpr(sb, x.Right)
 			sb.WriteByte(')')
