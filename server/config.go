@@ -27,6 +27,14 @@ type Config struct {
 	// bootstrapped statically, this node included. Validate parses it into PeerAddrs.
 	Peers     string
 	PeerAddrs map[string]string
+	// RaftAdvertise is the Raft address other nodes reach this one at (default RaftListen).
+	RaftAdvertise string
+	// Join is the Raft address of any member of a running cluster this node asks to be added
+	// to (as a voter) instead of bootstrapping one.
+	Join string
+	// Raft's heartbeat and election timeouts: how soon a follower that stops hearing from the
+	// leader starts an election. Loopback/LAN defaults.
+	RaftHeartbeatTimeout, RaftElectionTimeout time.Duration
 	// StatementTimeout is the default statement_timeout of new sessions (0 = none).
 	StatementTimeout time.Duration
 	// CheckpointInterval is how often a checkpoint is taken (0: only Raft's own snapshots);
@@ -57,6 +65,9 @@ func DefaultConfig() Config {
 		NodeID:     "n1",
 		RaftListen: "127.0.0.1:7001",
 
+		RaftHeartbeatTimeout: 200 * time.Millisecond,
+		RaftElectionTimeout:  200 * time.Millisecond,
+
 		CheckpointInterval: time.Second,
 		MinFreeDisk:        256 << 20,
 		LogTail:            10240,
@@ -76,6 +87,12 @@ func (c *Config) BindFlags(fs *flag.FlagSet) {
 	str(&c.NodeID, "node-id", "this node's Raft id")
 	str(&c.RaftListen, "raft-listen", "address for Raft traffic")
 	str(&c.Peers, "peers", "the voters of a cluster, this node included: n1=host:port,n2=host:port,... (empty: a one-node cluster)")
+	str(&c.RaftAdvertise, "raft-advertise", "the Raft address other nodes reach this one at (default: --raft-listen)")
+	str(&c.Join, "join", "the Raft address of any member of a running cluster to join as a voter (instead of --peers)")
+	fs.DurationVar(&c.RaftHeartbeatTimeout, "raft-heartbeat-timeout", envDuration("raft-heartbeat-timeout", c.RaftHeartbeatTimeout),
+		"how long a follower waits for the leader's heartbeat before it may start an election (env "+envName("raft-heartbeat-timeout")+")")
+	fs.DurationVar(&c.RaftElectionTimeout, "raft-election-timeout", envDuration("raft-election-timeout", c.RaftElectionTimeout),
+		"how long a candidate waits for votes before it tries again (env "+envName("raft-election-timeout")+")")
 	fs.DurationVar(&c.CheckpointInterval, "checkpoint-interval", envDuration("checkpoint-interval", c.CheckpointInterval),
 		"how often to checkpoint the state, 0 for Raft's own schedule only (env "+envName("checkpoint-interval")+")")
 	fs.Uint64Var(&c.LogTail, "log-tail", uint64(envInt("log-tail", int(c.LogTail))),
@@ -92,6 +109,12 @@ func (c *Config) BindFlags(fs *flag.FlagSet) {
 func (c *Config) Validate() error {
 	if err := c.parsePeers(); err != nil {
 		return err
+	}
+	if c.Join != "" && c.PeerAddrs != nil {
+		return fmt.Errorf("--join and --peers cannot be combined: --peers bootstraps a new cluster, --join adds this node to a running one")
+	}
+	if c.RaftHeartbeatTimeout < 10*time.Millisecond || c.RaftElectionTimeout < 10*time.Millisecond {
+		return fmt.Errorf("--raft-heartbeat-timeout and --raft-election-timeout must be at least 10ms")
 	}
 	if c.DataDir == "" {
 		return fmt.Errorf("--data-dir must not be empty")
@@ -144,10 +167,18 @@ func (c *Config) parsePeers() error {
 	if !ok {
 		return fmt.Errorf("--peers does not list this node (--node-id %s)", c.NodeID)
 	}
-	if addr != c.RaftListen {
-		return fmt.Errorf("--peers gives node %s the address %s but --raft-listen is %s", c.NodeID, addr, c.RaftListen)
+	if self := c.raftAddr(); addr != self {
+		return fmt.Errorf("--peers gives node %s the address %s but its --raft-listen/--raft-advertise is %s", c.NodeID, addr, self)
 	}
 	return nil
+}
+
+// raftAddr is the address other nodes reach this one's Raft port at.
+func (c *Config) raftAddr() string {
+	if c.RaftAdvertise != "" {
+		return c.RaftAdvertise
+	}
+	return c.RaftListen
 }
 
 // NewLogger builds the process logger from the config.

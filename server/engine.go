@@ -32,6 +32,8 @@ type Engine struct {
 	log   *slog.Logger
 	ids   idAllocator
 	pids  atomic.Int32
+	// pgAddr and httpAddr are where this node's listeners are bound, for SHOW CLUSTER.
+	pgAddr, httpAddr string
 }
 
 // NewEngine returns an engine over an open store and Raft node.

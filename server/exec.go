@@ -47,6 +47,11 @@ func (s *Session) execContext(ctx context.Context, rd storage.Reader, txn *stora
 
 // runQuery starts a read-only plan and streams its rows.
 func (s *Session) runQuery(ctx context.Context, p *prepared, params []any, deadline time.Time) (*rowsResult, error) {
+	// Each statement reads the latest applied state (in a block too: READ COMMITTED), so a strong
+	// read waits before every query.
+	if err := s.strongRead(ctx); err != nil {
+		return nil, err
+	}
 	rd := s.reader()
 	it, err := executor.Run(ctx, p.plan.Root, s.execContext(ctx, rd, nil, params))
 	if err != nil {

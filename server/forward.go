@@ -52,6 +52,9 @@ type forwardError struct {
 func (n *Node) internalHandler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /internal/v1/propose", n.handlePropose)
+	mux.HandleFunc("GET /internal/v1/status", n.handleStatus)
+	mux.HandleFunc("GET /internal/v1/read-index", n.handleReadIndex)
+	mux.HandleFunc("POST /internal/v1/membership", n.handleMembership)
 	return mux
 }
 

@@ -87,18 +87,20 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (_ *Node, err error
 		return nil, fmt.Errorf("open materialized views: %w", err)
 	}
 	n.raft, err = raftlog.Open(raftlog.Config{
-		NodeID:   cfg.NodeID,
-		Dir:      filepath.Join(cfg.DataDir, "raft"),
-		BindAddr: cfg.RaftListen,
-		Logger:   log.With("component", "raft"),
-		// Loopback/LAN timeouts: an election in a few hundred milliseconds (DESIGN.md measured
-		// 260-490 ms failover with these) instead of Raft's WAN-friendly one second.
-		Peers:              cfg.PeerAddrs,
-		Bootstrap:          len(cfg.PeerAddrs) > 0, // every node bootstraps the same voters
-		TrailingLogs:       cfg.LogTail,
-		HeartbeatTimeout:   200 * time.Millisecond,
-		ElectionTimeout:    200 * time.Millisecond,
-		LeaderLeaseTimeout: 100 * time.Millisecond,
+		NodeID:        cfg.NodeID,
+		Dir:           filepath.Join(cfg.DataDir, "raft"),
+		BindAddr:      cfg.RaftListen,
+		AdvertiseAddr: cfg.RaftAdvertise,
+		Logger:        log.With("component", "raft"),
+		Peers:         cfg.PeerAddrs,
+		Bootstrap:     len(cfg.PeerAddrs) > 0, // every node bootstraps the same voters
+		Join:          cfg.Join != "",
+		TrailingLogs:  cfg.LogTail,
+		// Loopback/LAN timeouts by default: an election in a few hundred milliseconds (DESIGN.md
+		// measured 260-490 ms failover with these) instead of Raft's WAN-friendly one second.
+		HeartbeatTimeout:   cfg.RaftHeartbeatTimeout,
+		ElectionTimeout:    cfg.RaftElectionTimeout,
+		LeaderLeaseTimeout: cfg.RaftHeartbeatTimeout / 2,
 	}, raftlog.NewStoreFSM(n.store))
 	if err != nil {
 		return nil, fmt.Errorf("start raft: %w", err)
@@ -115,6 +117,7 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (_ *Node, err error
 	if n.httpLn, err = net.Listen("tcp", cfg.HTTPListen); err != nil {
 		return nil, fmt.Errorf("listen for HTTP on %s: %w", cfg.HTTPListen, err)
 	}
+	n.eng.pgAddr, n.eng.httpAddr = n.pgLn.Addr().String(), n.httpLn.Addr().String()
 	log.Info("eddy starting", "version", Version, "data_dir", abs, "pg_listen", n.pgLn.Addr().String(),
 		"http_listen", n.httpLn.Addr().String(), "node_id", cfg.NodeID, "applied_index", n.store.AppliedIndex())
 	return n, nil
@@ -151,6 +154,9 @@ func (n *Node) Serve(ctx context.Context) error {
 	g.Go(func() error { return n.eng.ckpt.run(gctx) })
 	g.Go(func() error { return n.eng.disk.run(gctx) })
 	g.Go(func() error { return n.serveInternal(gctx) })
+	if n.cfg.Join != "" {
+		g.Go(func() error { return n.join(gctx, n.cfg.Join) })
+	}
 	driver := &streamDriver{e: n.eng, log: n.log.With("component", "streams"), readers: map[uint32]*sourceReader{}}
 	g.Go(func() error { return driver.run(gctx) })
 	err := g.Wait()
@@ -189,6 +195,25 @@ func (n *Node) becomeReady(ctx context.Context) error {
 	return nil
 }
 
+// readyLagEntries is how far behind the commit index a node may be and still count as caught up.
+const readyLagEntries = 1024
+
+// readiness tells whether the node should take clients (/readyz): it has recovered, a leader is
+// known, and it has applied nearly everything it knows to be committed.
+func (n *Node) readiness() (bool, string) {
+	if !n.ready.Load() {
+		return false, "waiting for a leader and for the log to be applied"
+	}
+	st := n.raft.Status()
+	if st.LeaderID == "" {
+		return false, "no leader is known (an election is running, or a majority of the cluster cannot be reached)"
+	}
+	if applied := n.store.AppliedIndex(); applied+readyLagEntries < st.CommitIndex {
+		return false, fmt.Sprintf("catching up: applied index %d, commit index %d", applied, st.CommitIndex)
+	}
+	return true, ""
+}
+
 func (n *Node) closeAll() {
 	var errs []error
 	if n.pgLn != nil {
@@ -222,11 +247,12 @@ func (n *Node) httpHandler() http.Handler {
 	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(n.met.reg, promhttp.HandlerOpts{}))
 	mux.HandleFunc("GET /api/v1/checkpoints", n.apiCheckpoints)
+	mux.HandleFunc("GET /api/v1/cluster", n.apiCluster)
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		if !n.ready.Load() {
+		if ok, why := n.readiness(); !ok {
 			w.WriteHeader(http.StatusServiceUnavailable)
-			fmt.Fprintln(w, "not ready: waiting for a leader and for the log to be applied")
+			fmt.Fprintln(w, "not ready: "+why)
 			return
 		}
 		fmt.Fprintln(w, "ready")

@@ -108,7 +108,7 @@ func (s *Session) prepare(ps *stmt, paramTypes []types.T) (*prepared, error) {
 	switch n := ps.p.Stmt.(type) {
 	case *sql.BeginStmt, *sql.CommitStmt, *sql.RollbackStmt, *sql.SavepointStmt,
 		*sql.RollbackToSavepointStmt, *sql.ReleaseSavepointStmt, *sql.SetStmt, *sql.ResetStmt,
-		*sql.DeallocateStmt, *sql.DiscardStmt, *sql.FlushStmt, *sql.AlterSystemStmt:
+		*sql.DeallocateStmt, *sql.DiscardStmt, *sql.FlushStmt, *sql.AlterSystemStmt, *sql.AlterClusterStmt:
 		return p, nil
 	case *sql.ShowStmt:
 		cols, err := s.showColumns(n)
@@ -246,6 +246,8 @@ func (s *Session) execute(ctx context.Context, p *prepared, params []any, deadli
 		return s.set(n)
 	case *sql.AlterSystemStmt:
 		return s.alterSystem(ctx, n)
+	case *sql.AlterClusterStmt:
+		return s.alterCluster(ctx, n)
 	case *sql.ResetStmt:
 		if lookupSystemSetting(n.Name) != nil {
 			return s.setSystemFromSession(ctx, &sql.AlterSystemStmt{Name: n.Name, Reset: true}, "RESET")
@@ -255,7 +257,7 @@ func (s *Session) execute(ctx context.Context, p *prepared, params []any, deadli
 		}
 		return tagResult("RESET"), nil
 	case *sql.ShowStmt:
-		return s.show(n, p.cols)
+		return s.show(ctx, n, p.cols)
 	case *sql.DeallocateStmt:
 		if n.Name == "" {
 			return tagResult("DEALLOCATE ALL"), nil
@@ -356,6 +358,15 @@ func (s *Session) markFailed() {
 	if s.tx != nil {
 		s.tx.failed = true
 	}
+}
+
+// strongRead waits, under read_consistency = 'strong', until this node has applied every write
+// the cluster had committed when the statement began.
+func (s *Session) strongRead(ctx context.Context) error {
+	if s.settings.vals["read_consistency"] != "strong" {
+		return nil
+	}
+	return s.e.strongRead(ctx)
 }
 
 // reader returns the read view for one statement: the open transaction's (its own writes

@@ -40,6 +40,7 @@ var settingList = []*setting{
 	{name: "is_superuser", def: "on", report: true, readOnly: true, desc: "Shows whether the current user is a superuser."},
 	{name: "lc_messages", def: "C", desc: "Sets the language in which messages are displayed."},
 	{name: "max_identifier_length", def: "63", readOnly: true, desc: "Shows the maximum identifier length."},
+	{name: "read_consistency", def: "local", check: oneOf("local", "strong"), desc: "Sets how fresh reads are in a cluster: local reads this node's replica; strong first waits for every write the leader has committed."},
 	{name: "search_path", def: `"$user", public`, check: checkSearchPath, desc: "Sets the schema search order for names that are not schema-qualified."},
 	{name: "server_encoding", def: "UTF8", report: true, readOnly: true, desc: "Shows the server (database) character set encoding."},
 	{name: "server_version", def: pgServerVersion, report: true, readOnly: true, desc: "Shows the server version."},

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"math"
 	"slices"
 	"strconv"
@@ -34,6 +35,8 @@ func (s *Session) showColumns(n *sql.ShowStmt) ([]pgwire.Column, error) {
 			"shared_files", "status"), nil
 	case "schemas":
 		return textColumns("Name"), nil
+	case "cluster":
+		return textColumns(showClusterColumns...), nil
 	case "transaction isolation level":
 		return textColumns("transaction_isolation"), nil
 	}
@@ -48,7 +51,7 @@ func (s *Session) showColumns(n *sql.ShowStmt) ([]pgwire.Column, error) {
 }
 
 // show runs SHOW.
-func (s *Session) show(n *sql.ShowStmt, cols []pgwire.Column) (pgwire.Result, error) {
+func (s *Session) show(ctx context.Context, n *sql.ShowStmt, cols []pgwire.Column) (pgwire.Result, error) {
 	var rows [][]string
 	switch strings.ToLower(n.Name) {
 	case "all":
@@ -69,6 +72,12 @@ func (s *Session) show(n *sql.ShowStmt, cols []pgwire.Column) (pgwire.Result, er
 				types.FormatText(types.TimestampTZT, r.Start.UnixMicro(), &s.settings.fc), ms(r.Handoff), ms(r.Total),
 				strconv.FormatInt(r.Bytes, 10), strconv.FormatInt(r.NewBytes, 10), strconv.Itoa(r.SharedFiles), r.Status})
 		}
+	case "cluster":
+		sts, err := s.e.clusterStatus(ctx)
+		if err != nil {
+			return nil, err
+		}
+		rows = showClusterRows(sts)
 	case "jobs":
 		for _, j := range s.e.views.Jobs() {
 			pct := 100.0

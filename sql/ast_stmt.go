@@ -258,6 +258,14 @@ type SetStmt struct {
 	Local   bool
 }
 
+// AlterClusterStmt changes a cluster's membership: ALTER CLUSTER ADD NODE 'id' 'address',
+// ALTER CLUSTER REMOVE NODE 'id', ALTER CLUSTER TRANSFER LEADERSHIP TO 'id'.
+type AlterClusterStmt struct {
+	Op   string // "add", "remove" or "transfer"
+	Node string
+	Addr string // for "add": the node's Raft address
+}
+
 // AlterSystemStmt is ALTER SYSTEM SET name {TO|=} value | DEFAULT, or ALTER SYSTEM RESET
 // name | ALL: a system-wide setting, stored in the replicated catalog.
 type AlterSystemStmt struct {
@@ -335,6 +343,7 @@ func (*ReleaseSavepointStmt) statement()    {}
 func (*SetStmt) statement()                 {}
 func (*ShowStmt) statement()                {}
 func (*AlterSystemStmt) statement()         {}
+func (*AlterClusterStmt) statement()        {}
 func (*ResetStmt) statement()               {}
 func (*ExplainStmt) statement()             {}
 func (*DeallocateStmt) statement()          {}

@@ -72,6 +72,15 @@ func writeUtilityStmt(sb *strings.Builder, s Statement) {
 			}
 			writeSetValue(sb, v)
 		}
+	case *AlterClusterStmt:
+		switch x.Op {
+		case "add":
+			sb.WriteString("ALTER CLUSTER ADD NODE " + formatString(x.Node) + " " + formatString(x.Addr))
+		case "remove":
+			sb.WriteString("ALTER CLUSTER REMOVE NODE " + formatString(x.Node))
+		default:
+			sb.WriteString("ALTER CLUSTER TRANSFER LEADERSHIP TO " + formatString(x.Node))
+		}
 	case *AlterSystemStmt:
 		switch {
 		case x.Reset && x.Name == "all":

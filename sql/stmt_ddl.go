@@ -332,6 +332,9 @@ func (p *stmtParser) alter() (Statement, error) {
 	if p.accept("system") {
 		return p.alterSystem()
 	}
+	if p.accept("cluster") {
+		return p.alterCluster()
+	}
 	if !p.accept("table") {
 		if w := p.tok(p.i); p.i < p.j && w.kind == tIdent {
 			return nil, p.unsupported(p.i, "ALTER "+strings.ToUpper(w.val))
@@ -384,6 +387,48 @@ func (p *stmtParser) alterSystem() (Statement, error) {
 		st.Reset = true
 		var err error
 		if st.Name, err = p.settingName(); err != nil {
+			return nil, err
+		}
+	default:
+		return nil, p.errHere()
+	}
+	return st, p.done()
+}
+
+// alterCluster parses the rest of ALTER CLUSTER ADD NODE 'id' [AT] 'address',
+// ALTER CLUSTER REMOVE NODE 'id' and ALTER CLUSTER TRANSFER LEADERSHIP TO 'id'. Node ids and
+// addresses are string constants or (ids) plain names.
+func (p *stmtParser) alterCluster() (Statement, error) {
+	st := &AlterClusterStmt{}
+	node := func() (string, error) {
+		t := p.tok(p.i)
+		if p.i >= p.j || (t.kind != tString && t.kind != tIdent && t.kind != tQIdent) {
+			return "", p.errHere()
+		}
+		p.i++
+		return t.val, nil
+	}
+	var err error
+	switch {
+	case p.accept("add", "node"):
+		st.Op = "add"
+		if st.Node, err = node(); err != nil {
+			return nil, err
+		}
+		p.accept("at")
+		if p.i >= p.j || p.tok(p.i).kind != tString {
+			return nil, p.errHere()
+		}
+		st.Addr = p.tok(p.i).val
+		p.i++
+	case p.accept("remove", "node"):
+		st.Op = "remove"
+		if st.Node, err = node(); err != nil {
+			return nil, err
+		}
+	case p.accept("transfer", "leadership", "to"):
+		st.Op = "transfer"
+		if st.Node, err = node(); err != nil {
 			return nil, err
 		}
 	default:

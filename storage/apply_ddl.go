@@ -251,6 +251,9 @@ func deleteRows(batch *pebble.Batch, id uint32) error {
 	if err := batch.DeleteRange(start, end, nil); err != nil {
 		return fmt.Errorf("stage delete range: %w", err)
 	}
+	if err := batch.Delete(viewFingerprintKey(id), nil); err != nil {
+		return fmt.Errorf("stage delete fingerprint: %w", err)
+	}
 	return nil
 }
 

@@ -208,7 +208,7 @@ func loadMeta(db *pebble.DB) (cat *Catalog, applied uint64, rowID int64, err err
 	return cat, u, int64(r), nil
 }
 
-func getUint64(db *pebble.DB, key []byte) (uint64, error) {
+func getUint64(db pebble.Reader, key []byte) (uint64, error) {
 	v, closer, err := db.Get(key)
 	if errors.Is(err, pebble.ErrNotFound) {
 		return 0, nil

@@ -53,7 +53,9 @@ func TestVersionAndBadFlags(t *testing.T) {
 	}{
 		{[]string{"--peers", "n1=127.0.0.1:7001,n2"}, `--peers: "n2" is not id=host:port`},
 		{[]string{"--peers", "n2=127.0.0.1:7002,n3=127.0.0.1:7003"}, "--peers does not list this node (--node-id n1)"},
-		{[]string{"--peers", "n1=127.0.0.1:7009"}, "--peers gives node n1 the address 127.0.0.1:7009 but --raft-listen is 127.0.0.1:7001"},
+		{[]string{"--peers", "n1=127.0.0.1:7009"}, "--peers gives node n1 the address 127.0.0.1:7009 but its --raft-listen/--raft-advertise is 127.0.0.1:7001"},
+		{[]string{"--peers", "n1=127.0.0.1:7001", "--join", "127.0.0.1:7002"}, "--join and --peers cannot be combined"},
+		{[]string{"--raft-election-timeout", "1ms"}, "--raft-heartbeat-timeout and --raft-election-timeout must be at least 10ms"},
 		{[]string{"--peers", "n1=127.0.0.1:7001,n1=127.0.0.1:7002"}, `--peers: node "n1" is listed twice`},
 	} {
 		cmd = exec.Command(bin, append([]string{"serve"}, c.args...)...)

@@ -21,6 +21,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/cespare/xxhash/v2"
 	"github.com/cockroachdb/pebble"
 
 	"github.com/eddydb/eddy/executor"
@@ -1024,6 +1025,7 @@ func (m *Maintainer) stage(d *storage.Derivation, ids []uint32, pending map[uint
 		// Each changed row becomes a merge operand of its count: Pebble sums operands of one key,
 		// so the order and repetition of rows within the batch cannot change the stored view.
 		var key []byte
+		var fp uint64 // the change to the view's fingerprint (storage.AddViewFingerprint)
 		for _, b := range pending[id] {
 			for i := range b.Len() {
 				if b.W[i] == 0 {
@@ -1033,7 +1035,11 @@ func (m *Maintainer) stage(d *storage.Derivation, ids []uint32, pending map[uint
 				if err := storage.AddViewCount(d.Batch, key, b.W[i]); err != nil {
 					return err
 				}
+				fp += uint64(b.W[i]) * xxhash.Sum64(key)
 			}
+		}
+		if err := storage.AddViewFingerprint(d.Batch, id, fp); err != nil {
+			return err
 		}
 		for _, f := range r.flushers {
 			if err := f.Err(); err != nil {

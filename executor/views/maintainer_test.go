@@ -370,6 +370,7 @@ func TestReplicasAgree(t *testing.T) {
 		if fa != fb || a.idx != b.idx {
 			t.Fatalf("replicas differ after index %d: %x vs %x", a.idx-1, fa, fb)
 		}
+		checkViewFingerprints(t, a.st)
 	}
 	ts := []types.T{types.Int8T, types.Int8T, types.Float8T}
 	var tid, sid uint32
@@ -515,5 +516,31 @@ func TestStateCacheReleased(t *testing.T) {
 		DropTable: &storage.DropTable{ID: tid, Cascade: true}}})
 	if after, _ := h.m.StateCache(); after != 0 {
 		t.Fatalf("state caches hold %d bytes with no view left", after)
+	}
+}
+
+// checkViewFingerprints checks every view's maintained fingerprint against its rows.
+func checkViewFingerprints(t *testing.T, st *storage.Store) {
+	t.Helper()
+	_, fps, err := st.ViewFingerprints()
+	if err != nil {
+		t.Fatal(err)
+	}
+	views := 0
+	for _, tb := range st.Catalog().Tables {
+		if tb.Kind != storage.KindMaterializedView {
+			continue
+		}
+		views++
+		want, err := st.RecomputeViewFingerprint(tb.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fps[tb.ID] != want {
+			t.Fatalf("view %s: fingerprint %x maintained, %x from its rows", tb.Name, fps[tb.ID], want)
+		}
+	}
+	if len(fps) > views {
+		t.Fatalf("%d fingerprints for %d views: a dropped view's was kept", len(fps), views)
 	}
 }
