@@ -117,7 +117,7 @@ func (m *muxLayer) Addr() net.Addr { return m.advertise }
 
 // Dial implements raft.StreamLayer.
 func (m *muxLayer) Dial(address raft.ServerAddress, timeout time.Duration) (net.Conn, error) {
-	return net.DialTimeout("tcp", string(address), timeout)
+	return dial(context.Background(), string(address), timeout)
 }
 
 // apiListener is the internal API's side of the mux. Closing it stops its Accept (so an
@@ -162,8 +162,7 @@ func (n *Node) APIListener() net.Listener {
 
 // DialAPI opens a connection to the internal API of the node at a Raft address.
 func DialAPI(ctx context.Context, addr string) (net.Conn, error) {
-	var d net.Dialer
-	c, err := d.DialContext(ctx, "tcp", addr)
+	c, err := dial(ctx, addr, 0)
 	if err != nil {
 		return nil, err
 	}

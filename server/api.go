@@ -76,4 +76,16 @@ func (n *Node) registerGauges() {
 			}
 			return float64(last - first + 1)
 		})
+	n.met.gaugeFunc("eddy_raft_log_first_index", "The oldest index the Raft log still holds.",
+		func() float64 {
+			first, _, err := n.eng.raft.LogBounds()
+			if err != nil {
+				return 0
+			}
+			return float64(first)
+		})
+	n.met.gaugeFunc("eddy_raft_commit_index", "The highest log index this node knows to be committed.",
+		func() float64 { return float64(n.eng.raft.Status().CommitIndex) })
+	n.met.gaugeFunc("eddy_raft_term", "The node's current Raft term.",
+		func() float64 { return float64(n.eng.raft.Status().Term) })
 }

@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"github.com/eddydb/eddy/executor/views"
@@ -248,6 +249,20 @@ func (n *Node) httpHandler() http.Handler {
 	mux.Handle("GET /metrics", promhttp.HandlerFor(n.met.reg, promhttp.HandlerOpts{}))
 	mux.HandleFunc("GET /api/v1/checkpoints", n.apiCheckpoints)
 	mux.HandleFunc("GET /api/v1/cluster", n.apiCluster)
+	if os.Getenv("EDDY_TEST_FAULTS") == "1" {
+		// Fault injection for the partition tests: POST a JSON list of Raft addresses this node
+		// must not reach ([] heals). Never enabled otherwise.
+		mux.HandleFunc("POST /debug/partition", func(w http.ResponseWriter, r *http.Request) {
+			var addrs []string
+			if err := json.NewDecoder(r.Body).Decode(&addrs); err != nil {
+				http.Error(w, err.Error(), http.StatusBadRequest)
+				return
+			}
+			raftlog.Block(addrs)
+			n.log.Warn("test partition set", "unreachable", addrs)
+			w.WriteHeader(http.StatusNoContent)
+		})
+	}
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		if ok, why := n.readiness(); !ok {

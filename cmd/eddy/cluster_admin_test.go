@@ -86,7 +86,9 @@ func sameFingerprints(rows []clusterRow) bool {
 // with --join and leaving with ALTER CLUSTER REMOVE NODE, and their errors.
 func TestClusterAdmin(t *testing.T) {
 	ctx := context.Background()
-	nodes := proc.StartCluster(t, 3)
+	// Frequent checkpoints and a short log tail: the node that joins later must be sent a
+	// snapshot, the log it would need being gone.
+	nodes := proc.StartCluster(t, 3, "--checkpoint-interval", "200ms", "--log-tail", "8")
 	conns := make([]*pgx.Conn, len(nodes))
 	for i, s := range nodes {
 		conns[i] = s.Connect(t)
@@ -146,12 +148,28 @@ func TestClusterAdmin(t *testing.T) {
 	mustExec(t, conns[(leader+2)%3], "ALTER CLUSTER TRANSFER LEADERSHIP TO '"+target+"'")
 	waitCluster(t, lc, target+" leading", func(r []clusterRow) bool { return leaderOf(r) == target })
 
+	// Wait until a checkpoint behind the writes so far has truncated the log.
+	written := scrapeMetric(t, nodes[leader], "eddy_raft_commit_index")
+	mustExec(t, conns[leader], "CREATE TABLE pad (id int PRIMARY KEY)")
+	for i := range 30 {
+		mustExec(t, conns[leader], "INSERT INTO pad VALUES ($1)", i)
+		time.Sleep(10 * time.Millisecond)
+	}
+	for deadline := time.Now().Add(10 * time.Second); raftFirstIndex(t, nodes[leader]) <= written; {
+		if time.Now().After(deadline) {
+			t.Fatal("the leader's log was never truncated behind a checkpoint")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 	// A fourth node joins through a follower, catches up, shows in SHOW CLUSTER, then leaves.
 	n4 := proc.StartAt(t, t.TempDir(), "--node-id", "n4", "--join", nodes[leader].RaftAddr)
 	waitCluster(t, conns[0], "n4 as a voter", func(r []clusterRow) bool {
 		return len(r) == 4 && r[3]["node_id"] == "n4" && r[3]["voter"] == "true" && r[3]["role"] == "follower"
 	})
 	waitKVCount(t, n4, 530)
+	if !strings.Contains(n4.Logs(), "state restored from snapshot") {
+		t.Fatal("n4 caught up without the snapshot its join needed (the log was truncated)")
+	}
 	c4 := n4.Connect(t)
 	mustExec(t, c4, "INSERT INTO kv VALUES (2000, 1, 'from n4')") // forwarded to the leader
 	waitKVCount(t, nodes[0], 531)
@@ -188,4 +206,9 @@ func TestClusterAdmin(t *testing.T) {
 			t.Fatalf("%s /readyz: %q", s.HTTPAddr, body)
 		}
 	}
+}
+
+// raftFirstIndex is the first index of s's Raft log (eddy_raft_log_first_index).
+func raftFirstIndex(t *testing.T, s *proc.Server) float64 {
+	return scrapeMetric(t, s, "eddy_raft_log_first_index")
 }
