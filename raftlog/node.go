@@ -69,6 +69,10 @@ func (e *NotLeaderError) Error() string {
 	return fmt.Sprintf("raftlog: not the leader (leader %s at %s)", e.LeaderID, e.Leader)
 }
 
+// ErrOutcomeUnknown is returned by Propose when the leader lost its leadership before the entry
+// was known to be committed: a later leader may still commit it, or not.
+var ErrOutcomeUnknown = errors.New("raftlog: leadership was lost before the entry was known to be committed")
+
 // ErrClosed is returned by operations on a closed node.
 var ErrClosed = errors.New("raftlog: closed")
 
@@ -293,8 +297,10 @@ func (n *Node) ProposeIndex(ctx context.Context, data []byte) (any, uint64, erro
 				return nil, 0, *p
 			}
 			return nil, 0, ErrClosed
+		case errors.Is(err, raft.ErrLeadershipLost):
+			// The entry may or may not have been committed by the next leader.
+			return nil, 0, ErrOutcomeUnknown
 		}
-		// Includes ErrLeadershipLost: the entry may or may not have been committed.
 		return nil, 0, fmt.Errorf("raftlog: propose: %w", err)
 	}
 	resp := f.Response()

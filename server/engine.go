@@ -106,6 +106,11 @@ func (e *Engine) proposeLocal(ctx context.Context, cmd *storage.Command) (*stora
 		if pe := pgerror.As(err); pe != nil {
 			return nil, index, pe // a deterministic rejection
 		}
+		if errors.Is(err, raftlog.ErrOutcomeUnknown) {
+			return nil, index, pgerror.New(pgerror.StatementCompletionUnknown,
+				"the leader lost its leadership while committing this write: it may or may not have been applied").
+				WithHint("Check whether the write is there before retrying it (or make it idempotent).")
+		}
 		return nil, index, fmt.Errorf("propose: %w", err)
 	}
 	res, err := applyResponse(resp)

@@ -163,7 +163,7 @@ func (e *Engine) forward(ctx context.Context, cmd *storage.Command, nl *raftlog.
 			}
 			// The command may or may not have reached the leader: the client must find out,
 			// as after a lost connection to PostgreSQL.
-			return nil, pgerror.Newf(pgerror.ConnectionFailure, "lost the connection to the leader %s while forwarding a write: %v", nl.LeaderID, err).
+			return nil, pgerror.Newf(pgerror.StatementCompletionUnknown, "lost the connection to the leader %s while forwarding a write: %v", nl.LeaderID, err).
 				WithHint("The write may or may not have been applied; check before retrying.")
 		}
 		var reply forwardReply

@@ -167,7 +167,7 @@ func nexmarkFreshness(b *testing.B, c *pgx.Conn, q nexmarkQuery, rate float64, d
 }
 
 // waitSources waits until every source in names has reached offset n.
-func waitSources(b *testing.B, c *pgx.Conn, names []string, n int64, timeout time.Duration) {
+func waitSources(b testing.TB, c *pgx.Conn, names []string, n int64, timeout time.Duration) {
 	b.Helper()
 	ctx := context.Background()
 	deadline := time.Now().Add(timeout)
@@ -177,11 +177,13 @@ func waitSources(b *testing.B, c *pgx.Conn, names []string, n int64, timeout tim
 			b.Fatal(err)
 		}
 		atEnd := 0
+		var seen []string
 		for rows.Next() {
 			var name, conn, off, end, wm, late, f50, f99 string
 			if err := rows.Scan(&name, &conn, &off, &end, &wm, &late, &f50, &f99); err != nil {
 				b.Fatal(err)
 			}
+			seen = append(seen, name+" at "+off+" of "+end)
 			if o, _ := strconv.ParseInt(off, 10, 64); o == n && slices.Contains(names, name) {
 				atEnd++
 			}
@@ -191,7 +193,7 @@ func waitSources(b *testing.B, c *pgx.Conn, names []string, n int64, timeout tim
 			return
 		}
 		if time.Now().After(deadline) {
-			b.Fatalf("sources did not reach offset %d in %v", n, timeout)
+			b.Fatalf("sources did not reach offset %d in %v: %v", n, timeout, seen)
 		}
 		time.Sleep(10 * time.Millisecond)
 	}

@@ -53,6 +53,7 @@ const (
 	InvalidAuthorizationSpec      Code = "28000"
 	InvalidPassword               Code = "28P01"
 	SerializationFailure          Code = "40001"
+	StatementCompletionUnknown    Code = "40003"
 	SyntaxErrorOrAccessRuleViol   Code = "42000"
 	SyntaxError                   Code = "42601"
 	InsufficientPrivilege         Code = "42501"
