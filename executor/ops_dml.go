@@ -250,6 +250,9 @@ func (o *insertOp) insertRows(ctx context.Context, rows arrow.Record, idx []int)
 		ins = takeRecord(o.ec.Mem, rows, idx)
 		defer ins.Release()
 	}
+	if o.n.OnConflict != nil {
+		o.ec.Txn.RetryOnConflict(o.t)
+	}
 	if err := o.ec.Txn.Insert(o.t, ins); err != nil {
 		return err
 	}

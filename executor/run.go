@@ -19,6 +19,8 @@ type Writer interface {
 	Insert(t *storage.TableDesc, rows arrow.Record) error
 	Delete(t *storage.TableDesc, oldRows arrow.Record) error
 	Update(t *storage.TableDesc, oldRows, newRows arrow.Record) error
+	// RetryOnConflict says t is written by INSERT ... ON CONFLICT (storage.Txn.RetryOnConflict).
+	RetryOnConflict(t *storage.TableDesc)
 }
 
 // ExecContext is what one execution of a plan reads from. It is used by one goroutine.

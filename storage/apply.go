@@ -276,6 +276,9 @@ func applyWrite(batch *pebble.Batch, view *cmdView, cat *Catalog, w *Write, res 
 					return err
 				}
 				if exists {
+					if tw.RetryOnConflict {
+						return errSerialization("could not serialize access due to a concurrent insert of the same key")
+					}
 					return uniqueViolation(t, rowFromRecord(t, rec, i))
 				}
 				val = codec.encodeValueRow(val, rec, i)

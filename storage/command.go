@@ -96,6 +96,10 @@ type TableWrite struct {
 	TableVersion uint64
 	Deletes      arrow.Record
 	Inserts      arrow.Record
+	// RetryOnConflict marks inserts made by INSERT ... ON CONFLICT: one that finds its key
+	// taken by a concurrent write is a serialization failure (the statement, run again, takes
+	// the ON CONFLICT branch), not a unique violation.
+	RetryOnConflict bool
 }
 
 // ReserveIDs hands out Count consecutive row ids.
@@ -184,6 +188,20 @@ func encodeCommandBody(c *Command) ([]byte, error) {
 			}
 			if b, err = appendRecord(b, tw.Inserts); err != nil {
 				return nil, fmt.Errorf("encode inserts of table %d: %w", tw.TableID, err)
+			}
+		}
+		// Flags follow the tables, only when one is set, so commands without them keep the
+		// earlier encoding (the log may hold either): the positions of the RetryOnConflict tables.
+		var retry []uint64
+		for i, tw := range c.Write.Tables {
+			if tw.RetryOnConflict {
+				retry = append(retry, uint64(i))
+			}
+		}
+		if len(retry) > 0 {
+			b = binary.AppendUvarint(b, uint64(len(retry)))
+			for _, i := range retry {
+				b = binary.AppendUvarint(b, i)
 			}
 		}
 	case c.ReserveIDs != nil:
@@ -309,6 +327,23 @@ func decodeCommandBody(b []byte) (*Command, error) {
 				return nil, fmt.Errorf("decode inserts of table %d: %w", id, err)
 			}
 			c.Write.Tables = append(c.Write.Tables, tw)
+		}
+		if len(b) > 0 {
+			nr, n := binary.Uvarint(b)
+			if n <= 0 {
+				c.Release()
+				return nil, errShortCommand
+			}
+			b = b[n:]
+			for range nr {
+				i, n := binary.Uvarint(b)
+				if n <= 0 || i >= uint64(len(c.Write.Tables)) {
+					c.Release()
+					return nil, errors.New("storage: malformed write flags")
+				}
+				b = b[n:]
+				c.Write.Tables[i].RetryOnConflict = true
+			}
 		}
 	case kindReserveIDs:
 		cnt, n := binary.Varint(b)

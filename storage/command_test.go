@@ -6,6 +6,7 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 
+	"github.com/eddydb/eddy/sql/pgerror"
 	"github.com/eddydb/eddy/sql/types"
 )
 
@@ -28,6 +29,7 @@ func TestCommandRoundTrip(t *testing.T) {
 		{Time: 42, ReserveIDs: &ReserveIDs{Count: 1000}},
 		write(desc, [][]any{{int64(1), "a", nil}}, [][]any{{int64(1), "b", int32(3)}, {int64(2), nil, int32(-3)}}),
 		write(desc, nil, [][]any{{int64(5), "x", nil}}),
+		retryOnConflict(write(desc, nil, [][]any{{int64(6), "y", nil}})),
 	}
 	for i, c := range cmds {
 		b, err := EncodeCommand(c)
@@ -44,7 +46,7 @@ func TestCommandRoundTrip(t *testing.T) {
 			}
 			for j, tw := range c.Write.Tables {
 				gw := got.Write.Tables[j]
-				if gw.TableID != tw.TableID || gw.TableVersion != tw.TableVersion {
+				if gw.TableID != tw.TableID || gw.TableVersion != tw.TableVersion || gw.RetryOnConflict != tw.RetryOnConflict {
 					t.Fatalf("cmd %d: header %+v", i, gw)
 				}
 				if (tw.Deletes == nil) != (gw.Deletes == nil) || (tw.Inserts == nil) != (gw.Inserts == nil) {
@@ -79,4 +81,39 @@ func recRows(t *TableDesc, r arrow.Record) [][]any {
 		out = append(out, rowFromRecord(t, r, i))
 	}
 	return out
+}
+
+func retryOnConflict(c *Command) *Command {
+	c.Write.Tables[0].RetryOnConflict = true
+	return c
+}
+
+// TestUpsertRaceRetries: an INSERT ... ON CONFLICT whose key a concurrent write took between the
+// statement's read and its commit fails with 40001 (the session runs it again and takes the ON
+// CONFLICT branch); a plain INSERT in the same situation gets PostgreSQL's 23505.
+func TestUpsertRaceRetries(t *testing.T) {
+	db := newTestDB(t)
+	tb := db.createTable("t", []int{0}, colSpec{"id", types.Int8T}, colSpec{"v", types.Int8T})
+	plain := db.s.BeginTxn()
+	upsert := db.s.BeginTxn()
+	for _, tx := range []*Txn{plain, upsert} {
+		if err := tx.InsertRows(tb, [][]any{{int64(1), int64(10)}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	upsert.RetryOnConflict(tb)
+	db.mustApply(write(tb, nil, [][]any{{int64(1), int64(99)}})) // the concurrent writer wins
+	for _, c := range []struct {
+		tx   *Txn
+		code pgerror.Code
+	}{{plain, pgerror.UniqueViolation}, {upsert, pgerror.SerializationFailure}} {
+		w, err := c.tx.Command()
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = db.apply(&Command{Write: w})
+		if pe := pgerror.As(err); pe == nil || pe.Code != c.code {
+			t.Fatalf("commit: %v, want SQLSTATE %s", err, c.code)
+		}
+	}
 }

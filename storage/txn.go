@@ -24,6 +24,8 @@ type Txn struct {
 	tables map[uint32]*txnTable
 	// undo records, per staging step, the state a key had before it; Savepoint is its length.
 	undo []undoEntry
+	// retryOnConflict holds the tables INSERT ... ON CONFLICT wrote (TableWrite.RetryOnConflict).
+	retryOnConflict map[uint32]bool
 }
 
 type txnTable struct {
@@ -49,6 +51,15 @@ type undoEntry struct {
 // BeginTxn starts a transaction.
 func (s *Store) BeginTxn() *Txn {
 	return &Txn{s: s, tables: make(map[uint32]*txnTable)}
+}
+
+// RetryOnConflict marks t as written by INSERT ... ON CONFLICT: if a concurrent write took a key
+// this transaction inserts into t, the commit fails with 40001 (and is retried) rather than 23505.
+func (tx *Txn) RetryOnConflict(t *TableDesc) {
+	if tx.retryOnConflict == nil {
+		tx.retryOnConflict = map[uint32]bool{}
+	}
+	tx.retryOnConflict[t.ID] = true
 }
 
 // Empty reports whether the transaction has staged anything.
@@ -322,7 +333,7 @@ func (tx *Txn) Command() (*Write, error) {
 		if len(dels) == 0 && len(ins) == 0 {
 			continue
 		}
-		tw := TableWrite{TableID: id, TableVersion: tt.desc.Version}
+		tw := TableWrite{TableID: id, TableVersion: tt.desc.Version, RetryOnConflict: tx.retryOnConflict[id]}
 		var err error
 		if len(dels) > 0 {
 			if tw.Deletes, err = buildRecord(codec, dels); err != nil {

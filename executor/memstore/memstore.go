@@ -359,3 +359,6 @@ func (tx *Txn) Commit() {
 		tx.s.rows[id] = m
 	}
 }
+
+// RetryOnConflict is a no-op: the in-memory store has no concurrent writers.
+func (tx *Txn) RetryOnConflict(*storage.TableDesc) {}
