@@ -10,7 +10,7 @@ PKG      ?= ./executor
 RACE_PKGS := ./server/... ./raftlog/... ./storage/... ./executor/views/...
 PLAIN_PKGS := ./sql/... ./planner/... ./executor/... ./connectors/...
 
-.PHONY: all build run test lint bench fuzz stress crash-test diff-random clean
+.PHONY: all build run cluster test lint bench fuzz stress crash-test diff-random clean
 
 all: build
 
@@ -19,6 +19,10 @@ build:
 
 run: build
 	./$(BIN) serve
+
+# A 3-node cluster on loopback (pg ports 4566-4568, HTTP 8080-8082, Raft 7001-7003).
+cluster: build
+	EDDY_BIN=./$(BIN) bash deploy/cluster.sh
 
 test: build
 	$(GO) vet ./...
@@ -46,7 +50,7 @@ crash-test: build
 	EDDY_BIN=$(CURDIR)/$(BIN) EDDY_CRASH_ROUNDS=100 $(GO) test -count=1 -timeout 60m -run 'TestKill|TestViewsSurviveKill9' ./cmd/eddy
 
 clean:
-	rm -rf bin eddy-data
+	rm -rf bin eddy-data eddy-cluster
 
 # Explore new random seeds of the eddy-vs-PostgreSQL differential test.
 diff-random: build

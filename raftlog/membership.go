@@ -36,6 +36,8 @@ type Status struct {
 	Term        uint64
 	CommitIndex uint64
 	LastIndex   uint64
+	// AppliedIndex counts every entry Raft handed on, its own (configuration, no-op) included.
+	AppliedIndex uint64
 	// LastContact is how long ago a follower last heard from the leader (0 on the leader, -1
 	// when it never has).
 	LastContact        time.Duration
@@ -45,7 +47,7 @@ type Status struct {
 // Status returns this node's Raft state, term and indexes.
 func (n *Node) Status() Status {
 	st := Status{State: stateName(n.raft.State()), Term: n.raft.CurrentTerm(), CommitIndex: n.raft.CommitIndex(),
-		LastIndex: n.raft.LastIndex()}
+		LastIndex: n.raft.LastIndex(), AppliedIndex: n.raft.AppliedIndex()}
 	st.LeaderID, st.LeaderAt = n.Leader()
 	switch lc := n.raft.LastContact(); {
 	case n.raft.State() == raft.Leader:

@@ -71,8 +71,11 @@ func (e *Engine) localStatus() (nodeStatus, error) {
 	if err != nil {
 		return st, err
 	}
-	st.AppliedIndex = max(applied, e.store.AppliedIndex())
+	// Raft's applied index counts its own entries too (configuration, no-ops), which the store's
+	// does not see; lag is measured against the former.
+	st.AppliedIndex = max(rs.AppliedIndex, applied)
 	st.FingerprintIndex = applied
+	st.Views = []viewFingerprint{}
 	cat := e.store.Catalog()
 	var all uint64
 	var buf [12]byte
