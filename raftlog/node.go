@@ -292,6 +292,10 @@ func (n *Node) ProposeIndex(ctx context.Context, data []byte) (any, uint64, erro
 		switch {
 		case errors.Is(err, raft.ErrNotLeader):
 			return nil, 0, n.notLeader()
+		case errors.Is(err, raft.ErrLeadershipTransferInProgress):
+			// Refused before it was appended, while leadership moves: the caller finds the
+			// next leader and sends it there.
+			return nil, 0, &NotLeaderError{}
 		case errors.Is(err, raft.ErrRaftShutdown):
 			if p := n.fsm.failed.Load(); p != nil {
 				return nil, 0, *p
@@ -462,14 +466,21 @@ func (n *Node) RemoveServer(ctx context.Context, id string) error {
 // caller's to close, after Close returns.
 func (n *Node) Close() error {
 	n.closeOnce.Do(func() {
-		if n.raft.State() == raft.Leader && n.voters() > 1 {
-			if err := n.raft.LeadershipTransfer().Error(); err != nil {
-				n.log.Warn("leadership transfer before shutdown failed", "err", err)
-			}
-		}
+		n.StepDown()
 		n.closeErr = n.stop()
 	})
 	return n.closeErr
+}
+
+// StepDown hands leadership to a follower if this node leads a multi-node cluster, and returns
+// once the transfer is done (or failed; it is logged). A server about to stop calls it before it
+// stops answering its peers, so writes in flight finish and new ones go to the next leader.
+func (n *Node) StepDown() {
+	if n.raft.State() == raft.Leader && n.voters() > 1 {
+		if err := n.raft.LeadershipTransfer().Error(); err != nil {
+			n.log.Warn("leadership transfer before shutdown failed", "err", err)
+		}
+	}
 }
 
 // shutdown stops Raft without a leadership transfer (what a crash looks like to peers).

@@ -34,11 +34,18 @@ type Engine struct {
 	pids  atomic.Int32
 	// pgAddr and httpAddr are where this node's listeners are bound, for SHOW CLUSTER.
 	pgAddr, httpAddr string
+	// readyCh is closed once the node has recovered: it knows a leader and has applied the log
+	// committed before it started. Sessions wait for it (a session opened earlier would plan
+	// against a catalog the log has not caught up to yet).
+	readyCh chan struct{}
 }
+
+// sessionReadyWait bounds how long a new session waits for the node to finish recovering.
+const sessionReadyWait = 30 * time.Second
 
 // NewEngine returns an engine over an open store and Raft node.
 func NewEngine(store *storage.Store, raft *raftlog.Node, cfg Config, log *slog.Logger) *Engine {
-	e := &Engine{store: store, raft: raft, cfg: cfg, log: log}
+	e := &Engine{store: store, raft: raft, cfg: cfg, log: log, readyCh: make(chan struct{})}
 	e.ids.e = e
 	fn.ServerVersion = Version // version() names eddy's release
 	return e
@@ -48,6 +55,15 @@ func NewEngine(store *storage.Store, raft *raftlog.Node, cfg Config, log *slog.L
 func (e *Engine) NewSession(ctx context.Context, user, database string, params map[string]string) (pgwire.Session, error) {
 	if database == "" {
 		database = storage.DefaultDatabaseName
+	}
+	select {
+	case <-e.readyCh:
+	case <-ctx.Done():
+		return nil, ctxError(ctx)
+	case <-time.After(sessionReadyWait):
+		return nil, pgerror.New(pgerror.CannotConnectNow, "the database system is starting up").
+			WithDetail("This node has not caught up with the cluster's log yet (no leader is known, or recovery is still running).").
+			WithHint("Connect to another node, or retry shortly.")
 	}
 	if database != storage.DefaultDatabaseName {
 		return nil, pgerror.Newf(pgerror.UndefinedDatabase, "database %q does not exist", database).

@@ -102,6 +102,9 @@ func (n *Node) serveInternal(ctx context.Context) error {
 	hs := &http.Server{Handler: n.internalHandler(), ReadHeaderTimeout: 10 * time.Second}
 	go func() { // ends with ctx
 		<-ctx.Done()
+		// Hand leadership over while the API still answers: forwarded writes in flight finish
+		// here, later ones are told to go to the next leader.
+		n.raft.StepDown()
 		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		_ = hs.Shutdown(sctx)

@@ -184,7 +184,20 @@ func (n *Node) becomeReady(ctx context.Context) error {
 		}
 		return fmt.Errorf("catch up with the log: %w", err)
 	}
+	// A follower's own commit index can be stale right after a restart (its first heartbeat
+	// may not have carried the entries it misses): catch up to what the leader has.
+	for !n.raft.IsLeader() {
+		err := n.eng.strongRead(ctx)
+		if err == nil {
+			break
+		}
+		if ctx.Err() != nil {
+			return nil
+		}
+		n.log.Warn("catching up with the leader before taking clients: will retry", "err", err)
+	}
 	n.ready.Store(true)
+	close(n.eng.readyCh)
 	applied := n.store.AppliedIndex()
 	recovery := time.Since(n.openedAt)
 	n.met.recoverySeconds.Set(recovery.Seconds())
