@@ -47,6 +47,9 @@ var (
 	_ raft.MonotonicLogStore = (*LogStore)(nil)
 )
 
+// logStoreCacheBytes is the Raft log's block cache.
+const logStoreCacheBytes = 64 << 20
+
 // OpenLogStore opens (or creates) the log store in dir.
 func OpenLogStore(dir string, logger *slog.Logger) (*LogStore, error) {
 	if logger == nil {
@@ -56,7 +59,13 @@ func OpenLogStore(dir string, logger *slog.Logger) (*LogStore, error) {
 	if err != nil {
 		return nil, err
 	}
-	db, err := pebble.Open(dir, &pebble.Options{Logger: storage.PebbleLogger{Log: logger}})
+	// A block cache of its own: at Pebble's default 8 MiB, which the memtables are charged to
+	// as well, no block stayed cached and every read of a flushed entry (a follower catching
+	// up, a snapshot's tail) decoded three blocks from the file: 8.5 µs per GetLog against 2.4-3.0
+	// µs with 64 MiB (raftlog BenchmarkLogStoreGet).
+	cache := pebble.NewCache(logStoreCacheBytes)
+	defer cache.Unref() // the DB holds its own reference
+	db, err := pebble.Open(dir, &pebble.Options{Logger: storage.PebbleLogger{Log: logger}, Cache: cache})
 	if err != nil {
 		return nil, fmt.Errorf("raftlog: open log store at %s: %w", dir, err)
 	}

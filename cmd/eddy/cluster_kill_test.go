@@ -76,98 +76,13 @@ func TestClusterSurvivesLeaderKills(t *testing.T) {
 	}
 	c0.Close(ctx)
 
-	// The writer: ids 1, 2, ... each retried until acknowledged, moving to another node when
-	// the one it talks to fails. ON CONFLICT DO NOTHING makes a retry of a write that did land
-	// (its answer lost with the node) harmless.
-	var mu sync.Mutex
-	var acks []time.Time
-	var lastID int64
-	wctx, stopWriter := context.WithCancel(ctx)
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		var conn *pgx.Conn
-		node := 0
-		defer func() {
-			if conn != nil {
-				conn.Close(context.Background())
-			}
-		}()
-		for id := int64(1); wctx.Err() == nil; {
-			if conn == nil {
-				cctx, cancel := context.WithTimeout(wctx, 2*time.Second)
-				c, err := pgx.Connect(cctx, nodes[node%3].URL())
-				cancel()
-				if err != nil {
-					node++
-					time.Sleep(20 * time.Millisecond)
-					continue
-				}
-				conn = c
-			}
-			sctx, cancel := context.WithTimeout(wctx, 5*time.Second)
-			_, err := conn.Exec(sctx, "INSERT INTO kv VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING", id, int32(id%50), int32(id%97))
-			cancel()
-			if err != nil {
-				if wctx.Err() != nil {
-					return
-				}
-				switch sqlState(err) {
-				case "25006", "40003", "58000", "40001":
-					time.Sleep(20 * time.Millisecond) // the cluster is electing: retry here
-				default:
-					conn.Close(context.Background()) // the node is gone (or the session is): another one
-					conn = nil
-					node++
-				}
-				continue
-			}
-			mu.Lock()
-			acks = append(acks, time.Now())
-			lastID = id
-			mu.Unlock()
-			id++
-		}
-	}()
-
+	w := startIdempotentWriter(nodes, "INSERT INTO kv VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING",
+		func(id int64) []any { return []any{id, int32(id % 50), int32(id % 97)} })
 	seed := uint64(time.Now().UnixNano())
-	rng := rand.New(rand.NewPCG(seed, 6))
 	t.Logf("seed %d", seed)
-	var fails []failover
-	for round := range clusterKills() {
-		time.Sleep(time.Duration(200+rng.IntN(600)) * time.Millisecond)
-		leader := findLeaderNode(t, nodes, nil)
-		killedAt := time.Now()
-		leader.Kill()
-		next := findLeaderNode(t, nodes, leader)
-		f := failover{noLeader: time.Since(killedAt)}
-		for deadline := time.Now().Add(20 * time.Second); ; {
-			mu.Lock()
-			i, _ := slices.BinarySearchFunc(acks, killedAt, func(a, b time.Time) int { return a.Compare(b) })
-			if i < len(acks) {
-				f.firstWrite = acks[i].Sub(killedAt)
-			}
-			mu.Unlock()
-			if f.firstWrite > 0 {
-				break
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("round %d: no write was acknowledged within 20 s of killing the leader", round)
-			}
-			time.Sleep(5 * time.Millisecond)
-		}
-		fails = append(fails, f)
-		t.Logf("round %d: killed %s; %s led after %v; next write after %v", round, leader.RaftAddr, next.RaftAddr,
-			f.noLeader.Round(time.Millisecond), f.firstWrite.Round(time.Millisecond))
-		leader.Restart()
-	}
+	fails := killLeaders(t, nodes, w, clusterKills(), rand.New(rand.NewPCG(seed, 6)))
 	time.Sleep(300 * time.Millisecond)
-	stopWriter()
-	wg.Wait()
-	mu.Lock()
-	acked := lastID
-	mu.Unlock()
+	acked := w.stop()
 	if acked < 100 {
 		t.Fatalf("only %d writes were acknowledged", acked)
 	}
@@ -236,6 +151,120 @@ func TestClusterSurvivesLeaderKills(t *testing.T) {
 			}
 		}
 	}
+	t.Logf("%d writes acknowledged over %d leader kills; %s", acked, len(fails), failoverSummary(fails))
+}
+
+// idempotentWriter inserts rows with ids 1, 2, ... from one goroutine, retrying each until it
+// is acknowledged and moving to another node when the one it talks to fails. The statement must
+// be idempotent (ON CONFLICT DO NOTHING): a retried write may have landed, its answer lost with
+// the node.
+type idempotentWriter struct {
+	mu     sync.Mutex
+	acks   []time.Time // when each write was acknowledged, in order
+	lastID int64
+	cancel context.CancelFunc
+	done   chan struct{}
+}
+
+func startIdempotentWriter(nodes []*proc.Server, insert string, args func(id int64) []any) *idempotentWriter {
+	ctx, cancel := context.WithCancel(context.Background())
+	w := &idempotentWriter{cancel: cancel, done: make(chan struct{})}
+	go func() { // stopped by w.stop
+		defer close(w.done)
+		var conn *pgx.Conn
+		node := 0
+		defer func() {
+			if conn != nil {
+				conn.Close(context.Background())
+			}
+		}()
+		for id := int64(1); ctx.Err() == nil; {
+			if conn == nil {
+				cctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+				c, err := pgx.Connect(cctx, nodes[node%len(nodes)].URL())
+				cancel()
+				if err != nil {
+					node++
+					time.Sleep(20 * time.Millisecond)
+					continue
+				}
+				conn = c
+			}
+			sctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+			_, err := conn.Exec(sctx, insert, args(id)...)
+			cancel()
+			if err != nil {
+				if ctx.Err() != nil {
+					return
+				}
+				switch sqlState(err) {
+				case "25006", "40003", "58000", "40001":
+					time.Sleep(20 * time.Millisecond) // the cluster is electing: retry here
+				default:
+					conn.Close(context.Background()) // the node is gone (or the session is): another one
+					conn = nil
+					node++
+				}
+				continue
+			}
+			w.mu.Lock()
+			w.acks = append(w.acks, time.Now())
+			w.lastID = id
+			w.mu.Unlock()
+			id++
+		}
+	}()
+	return w
+}
+
+// firstAckAfter returns how long after t the first write was acknowledged (0: none yet).
+func (w *idempotentWriter) firstAckAfter(t time.Time) time.Duration {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	i, _ := slices.BinarySearchFunc(w.acks, t, func(a, b time.Time) int { return a.Compare(b) })
+	if i < len(w.acks) {
+		return w.acks[i].Sub(t)
+	}
+	return 0
+}
+
+// stop stops the writer and returns the last acknowledged id (ids 1..it were all acknowledged).
+func (w *idempotentWriter) stop() int64 {
+	w.cancel()
+	<-w.done
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.lastID
+}
+
+// killLeaders kills -9 the leader kills times, at random moments, restarting each killed node,
+// and measures each failover against the writer's acknowledgements.
+func killLeaders(tb testing.TB, nodes []*proc.Server, w *idempotentWriter, kills int, rng *rand.Rand) []failover {
+	tb.Helper()
+	var fails []failover
+	for round := range kills {
+		time.Sleep(time.Duration(200+rng.IntN(600)) * time.Millisecond)
+		leader := findLeaderNode(tb, nodes, nil)
+		killedAt := time.Now()
+		leader.Kill()
+		next := findLeaderNode(tb, nodes, leader)
+		f := failover{noLeader: time.Since(killedAt)}
+		for deadline := time.Now().Add(20 * time.Second); f.firstWrite == 0; f.firstWrite = w.firstAckAfter(killedAt) {
+			if time.Now().After(deadline) {
+				tb.Fatalf("round %d: no write was acknowledged within 20 s of killing the leader", round)
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+		fails = append(fails, f)
+		tb.Logf("round %d: killed %s; %s led after %v; next write after %v", round, leader.RaftAddr, next.RaftAddr,
+			f.noLeader.Round(time.Millisecond), f.firstWrite.Round(time.Millisecond))
+		leader.Restart()
+	}
+	return fails
+}
+
+// failoverSummary gives min/median/max of the failovers' times.
+func failoverSummary(fails []failover) string {
 	noLeader := make([]time.Duration, len(fails))
 	firstWrite := make([]time.Duration, len(fails))
 	for i, f := range fails {
@@ -243,14 +272,14 @@ func TestClusterSurvivesLeaderKills(t *testing.T) {
 	}
 	slices.Sort(noLeader)
 	slices.Sort(firstWrite)
-	t.Logf("%d writes acknowledged over %d leader kills; time without a leader min/median/max %v / %v / %v; "+
-		"to the first acknowledged write %v / %v / %v", acked, len(fails),
-		noLeader[0].Round(time.Millisecond), noLeader[len(noLeader)/2].Round(time.Millisecond), noLeader[len(noLeader)-1].Round(time.Millisecond),
-		firstWrite[0].Round(time.Millisecond), firstWrite[len(firstWrite)/2].Round(time.Millisecond), firstWrite[len(firstWrite)-1].Round(time.Millisecond))
+	r := func(d time.Duration) time.Duration { return d.Round(time.Millisecond) }
+	return fmt.Sprintf("time without a leader min/median/max %v / %v / %v; to the first acknowledged write %v / %v / %v",
+		r(noLeader[0]), r(noLeader[len(noLeader)/2]), r(noLeader[len(noLeader)-1]),
+		r(firstWrite[0]), r(firstWrite[len(firstWrite)/2]), r(firstWrite[len(firstWrite)-1]))
 }
 
 // findLeaderNode waits until a node other than skip says it leads, and returns it.
-func findLeaderNode(t *testing.T, nodes []*proc.Server, skip *proc.Server) *proc.Server {
+func findLeaderNode(t testing.TB, nodes []*proc.Server, skip *proc.Server) *proc.Server {
 	t.Helper()
 	deadline := time.Now().Add(15 * time.Second)
 	for time.Now().Before(deadline) {
