@@ -37,6 +37,8 @@ func (s *Session) showColumns(n *sql.ShowStmt) ([]pgwire.Column, error) {
 		return textColumns("Name"), nil
 	case "cluster":
 		return textColumns(showClusterColumns...), nil
+	case "fingerprints":
+		return textColumns("node_id", "view", "fingerprint_index", "fingerprint"), nil
 	case "transaction isolation level":
 		return textColumns("transaction_isolation"), nil
 	}
@@ -72,12 +74,22 @@ func (s *Session) show(ctx context.Context, n *sql.ShowStmt, cols []pgwire.Colum
 				types.FormatText(types.TimestampTZT, r.Start.UnixMicro(), &s.settings.fc), ms(r.Handoff), ms(r.Total),
 				strconv.FormatInt(r.Bytes, 10), strconv.FormatInt(r.NewBytes, 10), strconv.Itoa(r.SharedFiles), r.Status})
 		}
-	case "cluster":
+	case "cluster", "fingerprints":
 		sts, err := s.e.clusterStatus(ctx)
 		if err != nil {
 			return nil, err
 		}
-		rows = showClusterRows(sts)
+		if strings.EqualFold(n.Name, "cluster") {
+			rows = showClusterRows(sts)
+			break
+		}
+		// One row per node and view: at equal fingerprint_index, a view's fingerprint must be
+		// equal on every node.
+		for _, st := range sts {
+			for _, v := range st.Views {
+				rows = append(rows, []string{st.ID, v.Name, strconv.FormatUint(st.FingerprintIndex, 10), v.Fingerprint})
+			}
+		}
 	case "jobs":
 		for _, j := range s.e.views.Jobs() {
 			pct := 100.0

@@ -115,6 +115,27 @@ func TestClusterAdmin(t *testing.T) {
 		t.Fatalf("an update of a view's row left its fingerprint at %s", after[0]["fingerprint"])
 	}
 
+	// Per view: SHOW FINGERPRINTS has a row per node and view, equal across nodes by now.
+	fpRows, err := conns[1].Query(ctx, "SHOW FINGERPRINTS")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var fps []string
+	for fpRows.Next() {
+		var node, view, index, fp string
+		if err := fpRows.Scan(&node, &view, &index, &fp); err != nil {
+			t.Fatal(err)
+		}
+		if view != "public.per_g" {
+			t.Fatalf("SHOW FINGERPRINTS lists %q", view)
+		}
+		fps = append(fps, index+" "+fp)
+	}
+	fpRows.Close()
+	if len(fps) != 3 || fps[0] != fps[1] || fps[1] != fps[2] {
+		t.Fatalf("SHOW FINGERPRINTS: %v, want one equal row per node", fps)
+	}
+
 	// The same over HTTP, with per-view fingerprints.
 	resp, err := http.Get("http://" + nodes[follower].HTTPAddr + "/api/v1/cluster")
 	if err != nil {
