@@ -49,6 +49,11 @@ type fsm struct {
 	// handoff and persist time the last snapshot's two parts, in nanoseconds: the pause of
 	// the apply goroutine, and writing the checkpoint while applies go on.
 	handoff, persist atomic.Int64
+	// snapshots counts snapshots begun and active those not yet released (persisted, and the
+	// log compacted behind them): what a caller needs to tell whether some work of its own
+	// overlapped a checkpoint.
+	snapshots atomic.Uint64
+	active    atomic.Int32
 }
 
 var _ raft.FSM = (*fsm)(nil)
@@ -82,6 +87,8 @@ func (f *fsm) tempPath(kind string) string {
 func (f *fsm) Snapshot() (raft.FSMSnapshot, error) {
 	start := time.Now()
 	defer func() { f.handoff.Store(int64(time.Since(start))) }()
+	f.active.Add(1)
+	f.snapshots.Add(1)
 	return &fsmSnapshot{f: f, log: f.log}, nil
 }
 
@@ -144,6 +151,7 @@ func (s *fsmSnapshot) Persist(sink raft.SnapshotSink) error {
 }
 
 func (s *fsmSnapshot) Release() {
+	s.f.active.Add(-1)
 	if s.dir == "" {
 		return
 	}

@@ -420,6 +420,13 @@ func (n *Node) SnapshotTimings() (handoff, persist time.Duration) {
 	return time.Duration(n.fsm.handoff.Load()), time.Duration(n.fsm.persist.Load())
 }
 
+// CheckpointActivity returns how many snapshots were begun so far and whether one is being
+// written now (from its hand-off until it is released, log compaction included). Work that saw
+// the same count and no activity before and after did not overlap a checkpoint.
+func (n *Node) CheckpointActivity() (begun uint64, active bool) {
+	return n.fsm.snapshots.Load(), n.fsm.active.Load() > 0
+}
+
 // ErrNothingToSnapshot is Snapshot's error when no entry was applied since the last one.
 var ErrNothingToSnapshot = raft.ErrNothingNewToSnapshot
 

@@ -38,6 +38,7 @@ type Engine struct {
 	// committed before it started. Sessions wait for it (a session opened earlier would plan
 	// against a catalog the log has not caught up to yet).
 	readyCh chan struct{}
+	met     *metrics // nil in engines without a node (tests)
 }
 
 // sessionReadyWait bounds how long a new session waits for the node to finish recovering.

@@ -109,6 +109,7 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (_ *Node, err error
 	// The state as recovery starts from it: on disk, or restored from a checkpoint.
 	n.openApplied = n.store.AppliedIndex()
 	n.eng = NewEngine(n.store, n.raft, cfg, log)
+	n.eng.met = n.met
 	n.eng.disk = newDiskGuard(abs, cfg.MinFreeDisk, log.With("component", "disk"))
 	n.registerGauges()
 	n.eng.views = n.views

@@ -213,11 +213,23 @@ func (d *streamDriver) readSource(ctx context.Context, t *storage.TableDesc) {
 			}
 			continue
 		}
+		_, active0 := d.e.raft.CheckpointActivity()
+		proposed := time.Now()
 		_, err := d.e.propose(ctx, &storage.Command{Stream: &storage.StreamCmd{
 			Ingest: &storage.Ingest{Source: t.ID, From: next, To: to}}})
 		switch {
 		case err == nil:
 			d.e.fresh.add(t.ID, time.Since(due))
+			if d.e.met != nil {
+				// Classified by whether a checkpoint was being written when the command was
+				// proposed, not whether one overlapped it: a slow command overlaps more of
+				// them, which would make checkpoints look costly when they are not.
+				during := "idle"
+				if active0 {
+					during = "running"
+				}
+				d.e.met.ingestCommit.WithLabelValues(during).Observe(time.Since(proposed).Seconds())
+			}
 		case ctx.Err() != nil:
 		case pgerror.GetCode(err) == pgerror.SerializationFailure:
 			// The offset moved under us (a proposal of an earlier leader): read it again.

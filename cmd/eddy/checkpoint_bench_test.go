@@ -3,6 +3,9 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
+	"math"
+	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
@@ -54,6 +57,12 @@ type ckptFreshness struct {
 	p50, p99           float64 // ms, from SHOW SOURCES
 	checkpoints        int     // taken during the run
 	maxPause, maxTotal float64 // ms, the worst checkpoint of the run
+	// Within the run: p99 of ingest commands' propose-to-applied time while a checkpoint was
+	// being written and while none was (eddy_ingest_commit_seconds), and how many of the
+	// former there were. Their difference is what checkpoints cost the pipeline, free of the
+	// run-to-run variance of freshness p99.
+	commitRunning, commitIdle float64 // ms
+	runningCommits            float64
 }
 
 // ckptMedian returns the median of runs' p50 and p99 and the maxima of the rest.
@@ -73,6 +82,11 @@ func ckptMedian(runs []ckptFreshness) ckptFreshness {
 		return v[len(v)/2]
 	}
 	out.p50, out.p99 = med(p50), med(p99)
+	var cr, ci, n []float64
+	for _, r := range runs {
+		cr, ci, n = append(cr, r.commitRunning), append(ci, r.commitIdle), append(n, r.runningCommits)
+	}
+	out.commitRunning, out.commitIdle, out.runningCommits = med(cr), med(ci), med(n)
 	return out
 }
 
@@ -121,6 +135,9 @@ func BenchmarkCheckpointOverhead(b *testing.B) {
 			b.ReportMetric(r.on.p99, "on-p99-ms")
 			b.ReportMetric(r.extraP99, "extra-p99-ms")
 			b.ReportMetric(r.on.maxPause, "max-pause-ms")
+			b.ReportMetric(r.on.commitRunning-r.on.commitIdle, "ckpt-commit-extra-p99-ms")
+			b.Logf("%s within the runs with checkpoints: ingest commit p99 %.2f ms while a checkpoint ran (%.0f commits), %.2f ms otherwise: %+.2f ms",
+				name, r.on.commitRunning, r.on.runningCommits, r.on.commitIdle, r.on.commitRunning-r.on.commitIdle)
 			b.Logf("freshness over %v at half the max rate, checkpoints off (1h) vs on (1s):\n"+
 				"%-5s %12s %12s %18s %18s %10s %9s %10s %10s\n%-5s %12.0f %12.0f %8.2f / %7.2f %8.2f / %7.2f %10.2f %4d / %2d %10.3f %10.1f",
 				dur, "query", "max ev/s", "run ev/s", "off p50/p99 ms", "on p50/p99 ms", "extra p99", "ckpts", "max pause", "max total",
@@ -159,6 +176,10 @@ func ckptFreshnessRun(b *testing.B, q nexmarkQuery, rate float64, dur time.Durat
 	defer c.Close(ctx)
 	var f ckptFreshness
 	f.p50, f.p99 = nexmarkFreshness(b, c, q, rate, dur, 2*time.Minute)
+	metricsText := string(httpGetB(b, "http://"+srv.HTTPAddr+"/metrics"))
+	f.commitRunning, f.runningCommits = histogramQuantile(metricsText, "eddy_ingest_commit_seconds", `checkpoint="running"`, 0.99)
+	f.commitIdle, _ = histogramQuantile(metricsText, "eddy_ingest_commit_seconds", `checkpoint="idle"`, 0.99)
+	f.commitRunning, f.commitIdle = f.commitRunning*1000, f.commitIdle*1000
 	for _, k := range ckptList(b, c) {
 		if k.status != "ok" {
 			b.Fatalf("%s: checkpoint %s failed: %s", q.name, k.id, k.status)
@@ -658,4 +679,59 @@ func ckptStartupLog(logs string) string {
 		}
 	}
 	return strings.Join(out, " | ")
+}
+
+// histogramQuantile estimates quantile q of a Prometheus histogram in the exposition text (the
+// series whose labels include label), interpolating linearly within the bucket, as PromQL's
+// histogram_quantile does; it also returns the observation count. No observations give 0, 0.
+func histogramQuantile(text, name, label string, q float64) (float64, float64) {
+	type bucket struct{ le, n float64 }
+	var bs []bucket
+	for _, line := range strings.Split(text, "\n") {
+		if !strings.HasPrefix(line, name+"_bucket{") || !strings.Contains(line, label) {
+			continue
+		}
+		i := strings.Index(line, `le="`)
+		j := strings.Index(line[i+4:], `"`)
+		le, err1 := strconv.ParseFloat(line[i+4:i+4+j], 64)
+		n, err2 := strconv.ParseFloat(line[strings.LastIndexByte(line, ' ')+1:], 64)
+		if err1 != nil || err2 != nil {
+			continue
+		}
+		bs = append(bs, bucket{le, n})
+	}
+	if len(bs) == 0 || bs[len(bs)-1].n == 0 {
+		return 0, 0
+	}
+	total := bs[len(bs)-1].n
+	rank := q * total
+	prevLe, prevN := 0.0, 0.0
+	for _, b := range bs {
+		if b.n >= rank {
+			if math.IsInf(b.le, 1) {
+				return prevLe, total
+			}
+			if b.n == prevN {
+				return b.le, total
+			}
+			return prevLe + (b.le-prevLe)*(rank-prevN)/(b.n-prevN), total
+		}
+		prevLe, prevN = b.le, b.n
+	}
+	return prevLe, total
+}
+
+// httpGetB GETs url and returns the body (any testing.TB).
+func httpGetB(tb testing.TB, url string) []byte {
+	tb.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		tb.Fatalf("GET %s: %d %v", url, resp.StatusCode, err)
+	}
+	return body
 }
