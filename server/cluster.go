@@ -244,15 +244,11 @@ func (e *Engine) strongRead(ctx context.Context) error {
 	var nl *raftlog.NotLeaderError
 	for attempt := 0; errors.As(err, &nl) && attempt < forwardAttempts; attempt++ {
 		if nl.Leader == "" {
-			select {
-			case <-ctx.Done():
-			case <-time.After(50 * time.Millisecond):
-			}
-			if ctx.Err() != nil {
+			next, werr := e.nextLeader(ctx)
+			if werr != nil {
 				break
 			}
-			id, addr := e.raft.Leader()
-			nl = &raftlog.NotLeaderError{LeaderID: id, Leader: addr}
+			nl, err = next, next // the loop condition reads err
 			continue
 		}
 		var reply readIndexReply
@@ -396,14 +392,11 @@ func (e *Engine) changeMembership(ctx context.Context, req membershipRequest, at
 	var nl *raftlog.NotLeaderError
 	for attempt := 0; errors.As(err, &nl) && attempt < forwardAttempts; attempt++ {
 		if nl.Leader == "" {
-			select {
-			case <-ctx.Done():
-				return ctxError(ctx)
-			case <-time.After(50 * time.Millisecond):
+			next, werr := e.nextLeader(ctx)
+			if werr != nil {
+				return werr
 			}
-			id, addr := e.raft.Leader()
-			nl = &raftlog.NotLeaderError{LeaderID: id, Leader: addr}
-			err = nl
+			nl, err = next, next
 			continue
 		}
 		err = postMembership(ctx, nl.Leader, req)

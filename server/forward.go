@@ -121,6 +121,18 @@ var forwardClient = &http.Client{Transport: &http.Transport{
 	MaxIdleConnsPerHost: 8,
 }}
 
+// nextLeader waits a moment (after a failed dial, or while an election runs) and returns whom
+// Raft names as the leader now (Leader "" while nobody leads).
+func (e *Engine) nextLeader(ctx context.Context) (*raftlog.NotLeaderError, error) {
+	select {
+	case <-ctx.Done():
+		return nil, ctxError(ctx)
+	case <-time.After(50 * time.Millisecond):
+	}
+	id, addr := e.raft.Leader()
+	return &raftlog.NotLeaderError{LeaderID: id, Leader: addr}, nil
+}
+
 // forward sends cmd to the leader named by nl and waits until this node has applied it.
 func (e *Engine) forward(ctx context.Context, cmd *storage.Command, nl *raftlog.NotLeaderError) (*storage.ApplyResult, error) {
 	cmd.Time = 0 // the leader stamps it
@@ -128,17 +140,9 @@ func (e *Engine) forward(ctx context.Context, cmd *storage.Command, nl *raftlog.
 	if err != nil {
 		return nil, fmt.Errorf("encode command: %w", err)
 	}
-	// waitLeader waits a moment for Raft to name a leader (after a failed dial, or while an
-	// election runs).
-	waitLeader := func() error {
-		select {
-		case <-ctx.Done():
-			return ctxError(ctx)
-		case <-time.After(50 * time.Millisecond):
-		}
-		id, addr := e.raft.Leader()
-		nl = &raftlog.NotLeaderError{LeaderID: id, Leader: addr}
-		return nil
+	waitLeader := func() (err error) {
+		nl, err = e.nextLeader(ctx)
+		return err
 	}
 	for attempt := 0; attempt < forwardAttempts; attempt++ {
 		if nl.Leader == "" {
