@@ -97,7 +97,7 @@ func (s *linearStats) noteFailure(kind string, err error) {
 		cause = "timeout"
 	case cause == "":
 		cause = "connection lost"
-	case cause != "25006" && cause != "40003" && cause != "58000":
+	case cause != "25006" && cause != "40001" && cause != "40003" && cause != "58000":
 		cause += " (unexpected): " + err.Error()
 		s.unexpected.Add(1)
 	}
@@ -296,8 +296,9 @@ func runLinearClient(c int, nodes []*proc.Server, keys int, stmtLimit time.Durat
 			case err == nil:
 				stats.writes.Add(1)
 				history = append(history, porcupine.Operation{ClientId: id, Input: in, Call: call, Output: kvOutput{}, Return: ret})
-			case code == "25006":
-				// Refused before reaching any leader: it did not happen, and leaves no trace.
+			case code == "25006" || code == "40001":
+				// Refused before reaching any leader, or rejected when applied (a concurrent write
+				// won, and the session's own retries ran out): it did not happen.
 				stats.refused.Add(1)
 			default:
 				// 40003, a broken connection, a timeout, or anything unexpected: the write may
