@@ -42,11 +42,12 @@ func CheckpointLengths(dir string) (map[string]int64, error) {
 // checkpoint is being written into dest: Pebble's Checkpoint then copies every unflushed WAL
 // file, which for a store written at every command is up to a memtable's worth (64 MiB) of
 // bytes read, written and synced each second, competing with the Raft log's syncs that every
-// write waits for. Instead, walShareFS hard-links the WAL into the checkpoint, discards the
-// copy's writes while counting them (the count is the length of the WAL at the copy, i.e. the
-// checkpoint's share of it), and turns the copy's sync into a sync of the linked file, which
-// WALBytesPerSync keeps nearly clean. Pebble never rewrites a WAL in place (recycling is off,
-// see noRecycleCleaner), so the prefix stays as it was copied.
+// write waits for. Instead, when Pebble opens a live WAL to copy it, walShareFS hard-links it
+// into the checkpoint and hands back a reader that only counts the file's length; the copy's
+// writes are discarded and counted (the count is the checkpoint's share of the WAL), and its
+// final sync becomes one fsync of the linked file, which WALBytesPerSync keeps nearly clean.
+// Pebble never rewrites a WAL in place (recycling is off, see noRecycleCleaner), so the prefix
+// stays as it was when linked.
 type walShareFS struct {
 	vfs.FS
 	live string // the store's directory, where its WAL files are
@@ -167,8 +168,8 @@ func (w *sharedWAL) SyncData() error { return w.File.Sync() }
 
 // SyncTo is the periodic sync Pebble's wrapper issues every BytesPerSync (512 KiB) of the copy.
 // Each would be an fsync of the live WAL, the file the state store is appending to: dozens per
-// checkpoint, which delayed commits by 100-200 ms (eddy_ingest_commit_seconds, Nexmark q4/q5).
-// Reporting them as queued (no guarantee, as SyncTo may) leaves the one fsync at the end.
+// checkpoint, all but the last for nothing. Reporting them as queued (no guarantee, as SyncTo
+// may) leaves the one fsync at the end.
 func (w *sharedWAL) SyncTo(int64) (fullSync bool, err error) { return false, nil }
 
 func (w *sharedWAL) Close() error {

@@ -63,6 +63,9 @@ type ckptFreshness struct {
 	// run-to-run variance of freshness p99.
 	commitRunning, commitIdle float64 // ms
 	runningCommits            float64
+	// The same at p50 and p90, which rest on more samples than p99 of the few commands
+	// proposed during checkpoints.
+	commitRunning50, commitIdle50, commitRunning90, commitIdle90 float64
 }
 
 // ckptMedian returns the median of runs' p50 and p99 and the maxima of the rest.
@@ -87,6 +90,12 @@ func ckptMedian(runs []ckptFreshness) ckptFreshness {
 		cr, ci, n = append(cr, r.commitRunning), append(ci, r.commitIdle), append(n, r.runningCommits)
 	}
 	out.commitRunning, out.commitIdle, out.runningCommits = med(cr), med(ci), med(n)
+	var r50, i50, r90, i90 []float64
+	for _, r := range runs {
+		r50, i50 = append(r50, r.commitRunning50), append(i50, r.commitIdle50)
+		r90, i90 = append(r90, r.commitRunning90), append(i90, r.commitIdle90)
+	}
+	out.commitRunning50, out.commitIdle50, out.commitRunning90, out.commitIdle90 = med(r50), med(i50), med(r90), med(i90)
 	return out
 }
 
@@ -136,8 +145,9 @@ func BenchmarkCheckpointOverhead(b *testing.B) {
 			b.ReportMetric(r.extraP99, "extra-p99-ms")
 			b.ReportMetric(r.on.maxPause, "max-pause-ms")
 			b.ReportMetric(r.on.commitRunning-r.on.commitIdle, "ckpt-commit-extra-p99-ms")
-			b.Logf("%s within the runs with checkpoints: ingest commit p99 %.2f ms while a checkpoint ran (%.0f commits), %.2f ms otherwise: %+.2f ms",
-				name, r.on.commitRunning, r.on.runningCommits, r.on.commitIdle, r.on.commitRunning-r.on.commitIdle)
+			b.Logf("%s within the runs with checkpoints: ingest commit p99 %.2f ms while a checkpoint ran (%.0f commits), %.2f ms otherwise: %+.2f ms; p90 %.2f vs %.2f; p50 %.2f vs %.2f",
+				name, r.on.commitRunning, r.on.runningCommits, r.on.commitIdle, r.on.commitRunning-r.on.commitIdle,
+				r.on.commitRunning90, r.on.commitIdle90, r.on.commitRunning50, r.on.commitIdle50)
 			b.Logf("freshness over %v at half the max rate, checkpoints off (1h) vs on (1s):\n"+
 				"%-5s %12s %12s %18s %18s %10s %9s %10s %10s\n%-5s %12.0f %12.0f %8.2f / %7.2f %8.2f / %7.2f %10.2f %4d / %2d %10.3f %10.1f",
 				dur, "query", "max ev/s", "run ev/s", "off p50/p99 ms", "on p50/p99 ms", "extra p99", "ckpts", "max pause", "max total",
@@ -180,6 +190,12 @@ func ckptFreshnessRun(b *testing.B, q nexmarkQuery, rate float64, dur time.Durat
 	f.commitRunning, f.runningCommits = histogramQuantile(metricsText, "eddy_ingest_commit_seconds", `checkpoint="running"`, 0.99)
 	f.commitIdle, _ = histogramQuantile(metricsText, "eddy_ingest_commit_seconds", `checkpoint="idle"`, 0.99)
 	f.commitRunning, f.commitIdle = f.commitRunning*1000, f.commitIdle*1000
+	quant := func(label string, p float64) float64 {
+		v, _ := histogramQuantile(metricsText, "eddy_ingest_commit_seconds", label, p)
+		return v * 1000
+	}
+	f.commitRunning50, f.commitIdle50 = quant(`checkpoint="running"`, 0.5), quant(`checkpoint="idle"`, 0.5)
+	f.commitRunning90, f.commitIdle90 = quant(`checkpoint="running"`, 0.9), quant(`checkpoint="idle"`, 0.9)
 	for _, k := range ckptList(b, c) {
 		if k.status != "ok" {
 			b.Fatalf("%s: checkpoint %s failed: %s", q.name, k.id, k.status)
