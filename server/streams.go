@@ -186,6 +186,10 @@ func (d *streamDriver) readSource(ctx context.Context, t *storage.TableDesc) {
 		return
 	}
 	started, base := time.Now(), int64(-1)
+	// ChunkEnd locates a chunk in the generator's event sequence, which is not free; a paced
+	// reader asks again every millisecond for the same offset, which cost 15% of the CPU of a
+	// Nexmark run at half rate, so the answer is kept until the offset moves.
+	chunkFrom, chunkEnd := int64(-1), int64(0)
 	for ctx.Err() == nil {
 		next, ok := d.e.views.Offset(t.ID)
 		if !ok {
@@ -194,7 +198,10 @@ func (d *streamDriver) readSource(ctx context.Context, t *storage.TableDesc) {
 		if base < 0 {
 			base = next
 		}
-		to := src.ChunkEnd(next)
+		if next != chunkFrom {
+			chunkFrom, chunkEnd = next, src.ChunkEnd(next)
+		}
+		to := chunkEnd
 		if end, bounded := src.End(); bounded {
 			to = min(to, end)
 			if next >= end {
