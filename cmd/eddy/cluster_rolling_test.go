@@ -123,6 +123,7 @@ func TestRollingRestart(t *testing.T) {
 	}
 	for _, s := range nodes {
 		c := s.Connect(t)
+		mustExec(t, c, "SET read_consistency = 'strong'") // a follower may still be applying the last writes
 		var n int
 		if err := c.QueryRow(ctx, "SELECT count(*) FROM kv").Scan(&n); err != nil || n < len(all) {
 			t.Fatalf("%s: %d rows (%v), %d acknowledged", s.PGAddr, n, err, len(all))
