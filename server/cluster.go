@@ -137,7 +137,8 @@ func (e *Engine) clusterStatus(ctx context.Context) ([]nodeStatus, error) {
 	}
 	for i := range out {
 		if out[i].Role != "unreachable" {
-			out[i].Lag = max(commit, out[i].CommitIndex) - min(out[i].AppliedIndex, max(commit, out[i].CommitIndex))
+			known := max(commit, out[i].CommitIndex) // what the node is known to have to apply
+			out[i].Lag = known - min(out[i].AppliedIndex, known)
 		}
 	}
 	return out, nil
@@ -147,19 +148,25 @@ func fetchStatus(ctx context.Context, addr string) (nodeStatus, error) {
 	var st nodeStatus
 	ctx, cancel := context.WithTimeout(ctx, clusterStatusTimeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+addr+"/internal/v1/status", nil)
+	return st, getInternal(ctx, addr, "/internal/v1/status", &st)
+}
+
+// getInternal GETs path from the internal API of the node at addr and decodes its JSON answer
+// into out.
+func getInternal(ctx context.Context, addr, path string, out any) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+addr+path, nil)
 	if err != nil {
-		return st, err
+		return err
 	}
 	resp, err := forwardClient.Do(req)
 	if err != nil {
-		return st, err
+		return err
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return st, fmt.Errorf("status %d", resp.StatusCode)
+		return fmt.Errorf("%s: status %d", path, resp.StatusCode)
 	}
-	return st, json.NewDecoder(resp.Body).Decode(&st)
+	return json.NewDecoder(resp.Body).Decode(out)
 }
 
 func (n *Node) handleStatus(w http.ResponseWriter, _ *http.Request) {
@@ -281,19 +288,7 @@ func (e *Engine) strongRead(ctx context.Context) error {
 
 func askReadIndex(ctx context.Context, addr string) (readIndexReply, error) {
 	var reply readIndexReply
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+addr+"/internal/v1/read-index", nil)
-	if err != nil {
-		return reply, err
-	}
-	resp, err := forwardClient.Do(req)
-	if err != nil {
-		return reply, err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return reply, fmt.Errorf("status %d", resp.StatusCode)
-	}
-	return reply, json.NewDecoder(resp.Body).Decode(&reply)
+	return reply, getInternal(ctx, addr, "/internal/v1/read-index", &reply)
 }
 
 // ---- membership ----

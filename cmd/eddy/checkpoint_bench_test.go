@@ -3,9 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
-	"io"
 	"math"
-	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
@@ -186,7 +184,7 @@ func ckptFreshnessRun(b *testing.B, q nexmarkQuery, rate float64, dur time.Durat
 	defer c.Close(ctx)
 	var f ckptFreshness
 	f.p50, f.p99 = nexmarkFreshness(b, c, q, rate, dur, 2*time.Minute)
-	metricsText := string(httpGetB(b, "http://"+srv.HTTPAddr+"/metrics"))
+	metricsText := string(httpGet(b, "http://"+srv.HTTPAddr+"/metrics"))
 	f.commitRunning, f.runningCommits = histogramQuantile(metricsText, "eddy_ingest_commit_seconds", `checkpoint="running"`, 0.99)
 	f.commitIdle, _ = histogramQuantile(metricsText, "eddy_ingest_commit_seconds", `checkpoint="idle"`, 0.99)
 	f.commitRunning, f.commitIdle = f.commitRunning*1000, f.commitIdle*1000
@@ -735,19 +733,4 @@ func histogramQuantile(text, name, label string, q float64) (float64, float64) {
 		prevLe, prevN = b.le, b.n
 	}
 	return prevLe, total
-}
-
-// httpGetB GETs url and returns the body (any testing.TB).
-func httpGetB(tb testing.TB, url string) []byte {
-	tb.Helper()
-	resp, err := http.Get(url)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil || resp.StatusCode != http.StatusOK {
-		tb.Fatalf("GET %s: %d %v", url, resp.StatusCode, err)
-	}
-	return body
 }

@@ -277,7 +277,13 @@ func getCheckpoints(t *testing.T, srv *proc.Server) checkpointsAPI {
 	return out
 }
 
-func httpGet(t *testing.T, url string) []byte {
+func httpGet(t testing.TB, url string) []byte {
+	t.Helper()
+	return httpGetStatus(t, url, http.StatusOK)
+}
+
+// httpGetStatus GETs url, requires the status code, and returns the body.
+func httpGetStatus(t testing.TB, url string, code int) []byte {
 	t.Helper()
 	resp, err := http.Get(url)
 	if err != nil {
@@ -285,8 +291,8 @@ func httpGet(t *testing.T, url string) []byte {
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(resp.Body)
-	if err != nil || resp.StatusCode != http.StatusOK {
-		t.Fatalf("GET %s: %d %v\n%s", url, resp.StatusCode, err, body)
+	if err != nil || resp.StatusCode != code {
+		t.Fatalf("GET %s: %d %v, want %d\n%s", url, resp.StatusCode, err, code, body)
 	}
 	return body
 }
@@ -295,15 +301,20 @@ func httpGet(t *testing.T, url string) []byte {
 // from /metrics.
 func scrapeMetric(t *testing.T, srv *proc.Server, sample string) float64 {
 	t.Helper()
-	for _, line := range strings.Split(string(httpGet(t, "http://"+srv.HTTPAddr+"/metrics")), "\n") {
+	v, ok := metricSample(string(httpGet(t, "http://"+srv.HTTPAddr+"/metrics")), sample)
+	if !ok {
+		t.Fatalf("no metric %s at /metrics", sample)
+	}
+	return v
+}
+
+// metricSample finds one sample (name with its labels) in Prometheus exposition text.
+func metricSample(text, sample string) (float64, bool) {
+	for _, line := range strings.Split(text, "\n") {
 		if v, ok := strings.CutPrefix(line, sample+" "); ok {
 			f, err := strconv.ParseFloat(v, 64)
-			if err != nil {
-				t.Fatalf("metric %s: %v", line, err)
-			}
-			return f
+			return f, err == nil
 		}
 	}
-	t.Fatalf("no metric %s at /metrics", sample)
-	return 0
+	return 0, false
 }

@@ -306,12 +306,8 @@ func scrapeMetricOK(s *proc.Server, sample string) float64 {
 	if err != nil {
 		return -1
 	}
-	for _, line := range strings.Split(string(body), "\n") {
-		if v, ok := strings.CutPrefix(line, sample+" "); ok {
-			if f, err := strconv.ParseFloat(v, 64); err == nil {
-				return f
-			}
-		}
+	if v, ok := metricSample(string(body), sample); ok {
+		return v
 	}
 	return -1
 }

@@ -134,19 +134,3 @@ func TestClusterPartition(t *testing.T) {
 		t.Fatalf("a write on the old leader after healing: %v", pgxErr)
 	}
 }
-
-// httpGetStatus GETs url, requires the status code, and returns the body.
-func httpGetStatus(t *testing.T, url string, code int) []byte {
-	t.Helper()
-	resp, err := http.Get(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var buf bytes.Buffer
-	_, _ = buf.ReadFrom(resp.Body)
-	if resp.StatusCode != code {
-		t.Fatalf("GET %s: %s %q, want %d", url, resp.Status, buf.String(), code)
-	}
-	return buf.Bytes()
-}
