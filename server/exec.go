@@ -41,7 +41,7 @@ func (s *Session) execContext(ctx context.Context, rd storage.Reader, txn *stora
 		},
 		ReserveIDs: func(n int64) (int64, error) { return s.e.ids.reserve(ctx, n) },
 		SysEnv: &systables.Env{User: s.user, Database: s.db, Settings: s.settings.vals, PID: s.pid, Query: s.query,
-			Jobs: s.e.jobs},
+			Jobs: s.e.jobs, Savepoints: s.e.systemSavepoints},
 	}
 }
 

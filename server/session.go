@@ -37,6 +37,10 @@ type txBlock struct {
 	// failed is set by an error inside the block: everything but ROLLBACK is refused (25P02).
 	failed     bool
 	savepoints []txSavepoint
+	// settings holds a copy of the session settings taken before each SET, RESET or DISCARD
+	// in the block, oldest first: as in PostgreSQL, rolling the block or a savepoint back
+	// undoes them (restoreSettings).
+	settings []map[string]string
 	// start is when the block began (µs since the epoch): now() inside it.
 	start int64
 	// stmts counts the statements an implicit block ran, and lone remembers its DML statement:
@@ -51,6 +55,8 @@ type txBlock struct {
 type txSavepoint struct {
 	name string
 	mark int
+	// settings is how many entries txBlock.settings had when the savepoint was set.
+	settings int
 }
 
 // stmt is a parsed statement as pgwire sees it.
@@ -228,11 +234,11 @@ func (s *Session) execute(ctx context.Context, p *prepared, params []any, deadli
 	case *sql.RollbackStmt:
 		return s.rollback()
 	case *sql.SavepointStmt:
-		return s.savepoint(n)
+		return s.savepoint(ctx, n)
 	case *sql.RollbackToSavepointStmt:
-		return s.rollbackTo(n)
+		return s.rollbackTo(ctx, n)
 	case *sql.ReleaseSavepointStmt:
-		return s.release(n)
+		return s.release(ctx, n)
 	case *sql.SetStmt:
 		if lookupSystemSetting(n.Name) != nil {
 			as := &sql.AlterSystemStmt{Name: n.Name, Reset: n.Default}
@@ -252,6 +258,7 @@ func (s *Session) execute(ctx context.Context, p *prepared, params []any, deadli
 		if lookupSystemSetting(n.Name) != nil {
 			return s.setSystemFromSession(ctx, &sql.AlterSystemStmt{Name: n.Name, Reset: true}, "RESET")
 		}
+		s.saveSettings()
 		if err := s.settings.reset(n.Name); err != nil {
 			return nil, err
 		}
@@ -264,6 +271,7 @@ func (s *Session) execute(ctx context.Context, p *prepared, params []any, deadli
 		}
 		return tagResult("DEALLOCATE"), nil
 	case *sql.DiscardStmt:
+		s.saveSettings()
 		if err := s.settings.reset("all"); err != nil {
 			return nil, err
 		}

@@ -35,6 +35,8 @@ func (s *Session) showColumns(n *sql.ShowStmt) ([]pgwire.Column, error) {
 			"shared_files", "status"), nil
 	case "schemas":
 		return textColumns("Name"), nil
+	case "savepoints":
+		return textColumns(showSavepointsColumns...), nil
 	case "cluster":
 		return textColumns(showClusterColumns...), nil
 	case "fingerprints":
@@ -73,6 +75,11 @@ func (s *Session) show(ctx context.Context, n *sql.ShowStmt, cols []pgwire.Colum
 			rows = append(rows, []string{strconv.FormatInt(r.Seq, 10), strconv.FormatUint(r.Index, 10),
 				types.FormatText(types.TimestampTZT, r.Start.UnixMicro(), &s.settings.fc), ms(r.Handoff), ms(r.Total),
 				strconv.FormatInt(r.Bytes, 10), strconv.FormatInt(r.NewBytes, 10), strconv.Itoa(r.SharedFiles), r.Status})
+		}
+	case "savepoints":
+		var err error
+		if rows, err = s.showSavepoints(); err != nil {
+			return nil, err
 		}
 	case "cluster", "fingerprints":
 		sts, err := s.e.clusterStatus(ctx)

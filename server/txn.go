@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"fmt"
+	"maps"
 	"strings"
 	"time"
 
@@ -38,9 +39,13 @@ func (s *Session) EndImplicit(ctx context.Context, ok bool) error {
 	}
 	s.tx = nil
 	if !ok || tx.failed {
+		s.restoreSettings(tx, 0)
 		return nil
 	}
 	err := s.e.commitTxn(ctx, tx.txn)
+	if err != nil {
+		s.restoreSettings(tx, 0)
+	}
 	if pgerror.GetCode(err) == pgerror.SerializationFailure && tx.stmts == 1 && tx.lone != nil {
 		// A single autocommit-style statement lost a race: run it again, as a lone statement
 		// outside a pipeline would be.
@@ -71,15 +76,18 @@ func (s *Session) commit(ctx context.Context) (pgwire.Result, error) {
 		// run in a new implicit block.
 		s.tx = s.newBlock(true)
 		if err := s.e.commitTxn(ctx, tx.txn); err != nil {
+			s.restoreSettings(tx, 0)
 			return nil, err
 		}
 		return tagResult("COMMIT", warning(pgerror.NoActiveSQLTransaction, "there is no transaction in progress")), nil
 	}
 	s.tx = nil
 	if tx.failed {
+		s.restoreSettings(tx, 0)
 		return tagResult("ROLLBACK"), nil
 	}
 	if err := s.e.commitTxn(ctx, tx.txn); err != nil {
+		s.restoreSettings(tx, 0)
 		return nil, err
 	}
 	return tagResult("COMMIT"), nil
@@ -89,6 +97,7 @@ func (s *Session) rollback() (pgwire.Result, error) {
 	if s.tx == nil {
 		return tagResult("ROLLBACK", warning(pgerror.NoActiveSQLTransaction, "there is no transaction in progress")), nil
 	}
+	s.restoreSettings(s.tx, 0)
 	if s.tx.implicit {
 		s.tx = s.newBlock(true)
 		return tagResult("ROLLBACK", warning(pgerror.NoActiveSQLTransaction, "there is no transaction in progress")), nil
@@ -97,19 +106,43 @@ func (s *Session) rollback() (pgwire.Result, error) {
 	return tagResult("ROLLBACK"), nil
 }
 
-// errDurableSavepoint answers SAVEPOINT statements outside a transaction block until durable
-// savepoints exist.
-func errDurableSavepoint(stmt string) error {
-	return pgerror.Newf(pgerror.FeatureNotSupported,
-		"%s outside a transaction block is reserved for durable savepoints, which this version of eddy does not support yet", stmt).
-		WithHint("Inside BEGIN ... COMMIT, " + stmt + " works as in PostgreSQL.")
+// saveSettings copies the session settings before a statement inside a block changes them, so
+// that rolling back can undo the change.
+func (s *Session) saveSettings() {
+	if s.tx != nil {
+		s.tx.settings = append(s.tx.settings, maps.Clone(s.settings.vals))
+	}
 }
 
-func (s *Session) savepoint(n *sql.SavepointStmt) (pgwire.Result, error) {
-	if s.tx == nil || s.tx.implicit {
-		return nil, errDurableSavepoint("SAVEPOINT")
+// restoreSettings undoes the setting changes tx made since it had n saved copies (all of them
+// for n = 0), and queues a ParameterStatus for each reported setting that changes back.
+func (s *Session) restoreSettings(tx *txBlock, n int) {
+	if n >= len(tx.settings) {
+		return
 	}
-	s.tx.savepoints = append(s.tx.savepoints, txSavepoint{name: n.Name, mark: s.tx.txn.Savepoint()})
+	old := tx.settings[n]
+	tx.settings = tx.settings[:n]
+	for _, st := range settingList {
+		if st.report && s.settings.vals[st.name] != old[st.name] {
+			s.settings.dirty[st.name] = true
+		}
+	}
+	s.settings.vals = old
+	s.settings.refreshFormat()
+}
+
+func (s *Session) savepoint(ctx context.Context, n *sql.SavepointStmt) (pgwire.Result, error) {
+	if out, err := s.outsideBlock("SAVEPOINT"); err != nil || out {
+		if err != nil {
+			return nil, err
+		}
+		return s.durableSavepoint(ctx, n)
+	}
+	if len(n.With) > 0 {
+		return nil, pgerror.New(pgerror.SyntaxError, "SAVEPOINT inside a transaction block takes no options").
+			WithHint("Options describe durable savepoints, taken outside a transaction block.")
+	}
+	s.tx.savepoints = append(s.tx.savepoints, txSavepoint{name: n.Name, mark: s.tx.txn.Savepoint(), settings: len(s.tx.settings)})
 	return tagResult("SAVEPOINT"), nil
 }
 
@@ -123,24 +156,31 @@ func (s *Session) findSavepoint(name string) (int, error) {
 	return 0, pgerror.Newf(pgerror.InvalidSavepointSpecification, "savepoint %q does not exist", name)
 }
 
-func (s *Session) rollbackTo(n *sql.RollbackToSavepointStmt) (pgwire.Result, error) {
-	if s.tx == nil || s.tx.implicit {
-		return nil, errDurableSavepoint("ROLLBACK TO SAVEPOINT")
+func (s *Session) rollbackTo(ctx context.Context, n *sql.RollbackToSavepointStmt) (pgwire.Result, error) {
+	if out, err := s.outsideBlock("ROLLBACK TO SAVEPOINT"); err != nil || out {
+		if err != nil {
+			return nil, err
+		}
+		return s.durableRollbackTo(ctx, n)
 	}
 	i, err := s.findSavepoint(n.Name)
 	if err != nil {
 		return nil, err
 	}
 	s.tx.txn.RollbackTo(s.tx.savepoints[i].mark)
+	s.restoreSettings(s.tx, s.tx.savepoints[i].settings)
 	// The savepoint itself stays, so it can be rolled back to again.
 	s.tx.savepoints = s.tx.savepoints[:i+1]
 	s.tx.failed = false
 	return tagResult("ROLLBACK"), nil
 }
 
-func (s *Session) release(n *sql.ReleaseSavepointStmt) (pgwire.Result, error) {
-	if s.tx == nil || s.tx.implicit {
-		return nil, errDurableSavepoint("RELEASE SAVEPOINT")
+func (s *Session) release(ctx context.Context, n *sql.ReleaseSavepointStmt) (pgwire.Result, error) {
+	if out, err := s.outsideBlock("RELEASE SAVEPOINT"); err != nil || out {
+		if err != nil {
+			return nil, err
+		}
+		return s.durableRelease(ctx, n)
 	}
 	i, err := s.findSavepoint(n.Name)
 	if err != nil {
@@ -156,6 +196,7 @@ func warning(code pgerror.Code, msg string) pgwire.Notice {
 
 // set runs SET. Values are literals or bare words; lists (search_path) are joined with ", ".
 func (s *Session) set(n *sql.SetStmt) (pgwire.Result, error) {
+	s.saveSettings()
 	name := n.Name
 	if name == "time zone" || name == "time_zone" {
 		name = "timezone"

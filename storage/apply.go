@@ -39,6 +39,10 @@ func (s *Store) Apply(index uint64, cmd *Command) (*ApplyResult, error) {
 	if index <= s.applied.Load() {
 		return &ApplyResult{Skipped: true, CatalogVersion: s.catalog.Load().Version}, nil
 	}
+	if cmd.Savepoint != nil {
+		s.spMu.Lock()
+		defer s.spMu.Unlock()
+	}
 	db, err := s.currentDB()
 	if err != nil {
 		return nil, err
@@ -48,8 +52,13 @@ func (s *Store) Apply(index uint64, cmd *Command) (*ApplyResult, error) {
 	defer func() { batch.Close() }()
 
 	res := &ApplyResult{CatalogVersion: cat.Version}
-	s.derived = false
+	s.derived, s.afterCommit, s.rollback = false, nil, nil
 	newCat, nextRowID, rej := s.evaluate(index, db, batch, cat, cmd, res)
+	if rej == nil && s.rollback != nil {
+		sp := *s.rollback
+		s.rollback = nil
+		return s.restoreSavepoint(index, sp)
+	}
 	if s.derived && rej != nil {
 		if err := s.resetDeriver(); err != nil {
 			return nil, err
@@ -60,6 +69,7 @@ func (s *Store) Apply(index uint64, cmd *Command) (*ApplyResult, error) {
 	}
 	if rej != nil {
 		// Rejected: nothing of the command is written, only the index advances (keeps S2).
+		s.afterCommit = nil
 		batch.Close()
 		batch = db.NewBatch()
 		newCat, nextRowID = nil, s.nextRowID
@@ -102,6 +112,10 @@ func (s *Store) Apply(index uint64, cmd *Command) (*ApplyResult, error) {
 	if err != nil {
 		return nil, fmt.Errorf("storage: commit index %d: %w", index, err)
 	}
+	if f := s.afterCommit; f != nil {
+		s.afterCommit = nil
+		f()
+	}
 	return res, rej
 }
 
@@ -142,6 +156,9 @@ func (s *Store) evaluate(index uint64, db *pebble.DB, batch *pebble.Batch, cat *
 			res.First = nextRowID
 			nextRowID += n
 		}
+	case cmd.Savepoint != nil:
+		// Savepoints change no table or derived state.
+		return nil, nextRowID, s.stageSavepoint(index, db, batch, cmd)
 	case cmd.Stream != nil:
 		if s.deriver == nil {
 			rej = pgerror.New(pgerror.FeatureNotSupported, "streaming commands need a deriver")

@@ -19,19 +19,39 @@ import (
 // it skips the log entries it already holds. Nothing is flushed: the memtable is flushed by
 // Pebble when full, since a flush at every checkpoint hurt freshness (every flush rotates the
 // WAL under the commit lock and makes L0 files to compact, on the cores apply runs on).
+//
+// The savepoints go along (see savepointsIntoCheckpoint), so that a replica rebuilt from the
+// checkpoint can restore them like the others.
 func (s *Store) Checkpoint(dir string) error {
-	ref, err := s.acquireDB() // keeps a RestoreFrom from closing the DB under us
+	// No savepoint is taken or released meanwhile: the registry in the copy matches the
+	// savepoint files that go with it.
+	s.spMu.Lock()
+	defer s.spMu.Unlock()
+	lengths, err := s.checkpointState(dir)
 	if err != nil {
 		return err
+	}
+	if err := s.savepointsIntoCheckpoint(dir, lengths); err != nil {
+		return err
+	}
+	return writeLengths(dir, lengths)
+}
+
+// checkpointState writes the Pebble checkpoint of Checkpoint and returns the lengths of the
+// WAL files it shares with the live store.
+func (s *Store) checkpointState(dir string) (map[string]int64, error) {
+	ref, err := s.acquireDB() // keeps a RestoreFrom from closing the DB under us
+	if err != nil {
+		return nil, err
 	}
 	defer ref.readers.Done()
 	ref.fs.begin(dir)
 	err = ref.db.Checkpoint(dir, pebble.WithFlushedWAL())
 	lengths := ref.fs.end()
 	if err != nil {
-		return fmt.Errorf("storage: checkpoint to %s: %w", dir, err)
+		return nil, fmt.Errorf("storage: checkpoint to %s: %w", dir, err)
 	}
-	return writeLengths(dir, lengths)
+	return lengths, nil
 }
 
 // RestoreFrom replaces the store's whole state by the checkpoint in src (a directory written
@@ -60,6 +80,9 @@ func (s *Store) RestoreFrom(src string) error {
 	if err := CutToLengths(src); err != nil {
 		return err
 	}
+	if err := s.savepointsFromCheckpoint(src); err != nil {
+		return err
+	}
 	if err := os.Rename(src, dst); err != nil {
 		return fmt.Errorf("storage: move checkpoint into place: %w", err)
 	}
@@ -84,6 +107,7 @@ func (s *Store) RestoreFrom(src string) error {
 		return err
 	}
 
+	s.collectSavepoints()
 	s.log.Info("storage restored from checkpoint", "applied_index", s.applied.Load(),
 		"catalog_version", s.catalog.Load().Version)
 	go func() {

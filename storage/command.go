@@ -17,8 +17,8 @@ import (
 // changes, and keep decoding the old versions (the log and snapshots outlive releases).
 const CommandFormatVersion byte = 1
 
-// Command is the payload of one Raft log entry. Exactly one of DDL, Write, ReserveIDs and
-// Stream is set.
+// Command is the payload of one Raft log entry. Exactly one of DDL, Write, ReserveIDs, Stream
+// and Savepoint is set.
 type Command struct {
 	// Time is the leader's wall clock when it proposed the command, in microseconds since the
 	// Unix epoch: the only clock apply may use (now(), processing time).
@@ -27,6 +27,7 @@ type Command struct {
 	Write      *Write
 	ReserveIDs *ReserveIDs
 	Stream     *StreamCmd
+	Savepoint  *SavepointCmd
 }
 
 // DDL is a catalog change. Exactly one of the operation fields is set.
@@ -125,6 +126,7 @@ const (
 	kindWrite      byte = 2
 	kindReserveIDs byte = 3
 	kindStream     byte = 4
+	kindSavepoint  byte = 5
 )
 
 // ddlWire is the JSON form of a DDL (table descriptors in their wire form).
@@ -213,6 +215,13 @@ func encodeCommandBody(c *Command) ([]byte, error) {
 			return nil, fmt.Errorf("encode stream command: %w", err)
 		}
 		b = append(b, kindStream)
+		b = append(b, js...)
+	case c.Savepoint != nil:
+		js, err := json.Marshal(c.Savepoint)
+		if err != nil {
+			return nil, fmt.Errorf("encode savepoint command: %w", err)
+		}
+		b = append(b, kindSavepoint)
 		b = append(b, js...)
 	default:
 		return nil, errors.New("storage: empty command")
@@ -355,6 +364,11 @@ func decodeCommandBody(b []byte) (*Command, error) {
 		c.Stream = &StreamCmd{}
 		if err := json.Unmarshal(b, c.Stream); err != nil {
 			return nil, fmt.Errorf("decode stream command: %w", err)
+		}
+	case kindSavepoint:
+		c.Savepoint = &SavepointCmd{}
+		if err := json.Unmarshal(b, c.Savepoint); err != nil {
+			return nil, fmt.Errorf("decode savepoint command: %w", err)
 		}
 	default:
 		return nil, fmt.Errorf("storage: unknown command kind %d", kind)

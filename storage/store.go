@@ -49,6 +49,13 @@ type Store struct {
 	// deriver maintains derived state (views) in the apply path; nil when none is installed.
 	deriver Deriver
 	derived bool // the deriver ran for the command being applied
+	// afterCommit, when set by the command being applied, runs once its batch committed.
+	afterCommit func()
+	// rollback is the savepoint the command being applied restores (ROLLBACK TO SAVEPOINT).
+	rollback *Savepoint
+	// spMu is held by Apply through a savepoint command and by Checkpoint, so a checkpoint's
+	// savepoint registry always matches the savepoint files it carries.
+	spMu sync.Mutex
 }
 
 // dbRef is one open Pebble instance and the readers still using it; it is closed when it has
@@ -83,6 +90,7 @@ func Open(dir string, logger *slog.Logger) (*Store, error) {
 	}
 	s.mu.db = ref
 	s.removeStaleDirs(subdir)
+	s.collectSavepoints()
 	logger.Info("storage opened", "dir", dir, "applied_index", s.applied.Load(),
 		"catalog_version", s.catalog.Load().Version)
 	return s, nil

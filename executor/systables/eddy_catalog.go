@@ -139,3 +139,25 @@ var _ = registerView("eddy_catalog", "jobs", storage.EddyCatalogSchemaID+4, spec
 		}
 		return nil
 	})
+
+// eddy_catalog.savepoints lists the durable savepoints (SHOW SAVEPOINTS), oldest first: the log
+// index they were taken at, the bytes of their files on this node and how many of those the
+// live state shares (hard links), and the format and eddy version that wrote them.
+var _ = registerView("eddy_catalog", "savepoints", storage.EddyCatalogSchemaID+5, spec(`
+	name text, created_at timestamptz, log_index int8, size_bytes int8, shared_bytes int8,
+	format_version int4, eddy_version text, comment text, missing_on_this_node bool`),
+	func(b *builder, _ *storage.Catalog, env *Env) error {
+		if env == nil || env.Savepoints == nil {
+			return nil
+		}
+		sps, err := env.Savepoints()
+		if err != nil {
+			return err
+		}
+		for _, sp := range sps {
+			b.add(row{"name": sp.Name, "created_at": sp.Created, "log_index": int64(sp.Index),
+				"size_bytes": sp.Bytes, "shared_bytes": sp.SharedBytes, "format_version": sp.Format,
+				"eddy_version": sp.EddyVersion, "comment": sp.Comment, "missing_on_this_node": sp.Missing})
+		}
+		return nil
+	})

@@ -39,6 +39,20 @@ type Env struct {
 	Query string
 	// Jobs lists the backfills in progress (eddy_catalog.jobs); nil lists none.
 	Jobs func() []Job
+	// Savepoints lists the durable savepoints (eddy_catalog.savepoints); nil lists none.
+	Savepoints func() ([]SavepointRow, error)
+}
+
+// SavepointRow is one durable savepoint, with what it occupies on this node's disk.
+type SavepointRow struct {
+	Name               string
+	Created            int64 // microseconds since the Unix epoch
+	Index              uint64
+	Bytes, SharedBytes int64
+	Format             int
+	EddyVersion        string
+	Comment            string
+	Missing            bool // this node has no files for it
 }
 
 // Job is one backfill in progress: a materialized view loading its inputs.
