@@ -112,6 +112,10 @@ func (b *builder) fromItem(te sql.TableExpr, outer *outerCtx) (*rel, error) {
 			return nil, err
 		}
 		qual, names := aliasOf(t.Alias, t.Name.Name)
+		if t.AsOfSavepoint != "" {
+			return nil, pgerror.New(pgerror.FeatureNotSupported, "AS OF SAVEPOINT is not supported yet").
+				WithPosition(t.Name.Pos)
+		}
 		var r *rel
 		if vt != nil {
 			vs := &executor.VirtualScan{Schema: vt.Schema, Name: vt.Name}

@@ -33,6 +33,9 @@ func (b *builder) explainCreateView(s *sql.CreateViewStmt) (*Plan, error) {
 	if !s.Materialized {
 		return nil, pgerror.New(pgerror.FeatureNotSupported, "EXPLAIN CREATE VIEW is not supported; EXPLAIN the query instead")
 	}
+	if s.OrReplace || s.FromSavepoint != "" {
+		return nil, pgerror.New(pgerror.FeatureNotSupported, "EXPLAIN CREATE OR REPLACE and EXPLAIN ... FROM SAVEPOINT are not supported yet")
+	}
 	sp, err := b.streamPlan(s)
 	if err != nil {
 		return nil, err
@@ -66,6 +69,10 @@ func (b *builder) viewDesc(s *sql.CreateViewStmt) (*storage.TableDesc, *StreamPl
 	}
 	if s.OrReplace {
 		return nil, nil, nil, pgerror.New(pgerror.FeatureNotSupported, "CREATE OR REPLACE MATERIALIZED VIEW is not supported yet")
+	}
+	if s.FromSavepoint != "" {
+		return nil, nil, nil, pgerror.New(pgerror.FeatureNotSupported, "CREATE MATERIALIZED VIEW ... FROM SAVEPOINT is not supported yet").
+			WithHint("ROLLBACK TO SAVEPOINT restores the whole database to a savepoint.")
 	}
 	if len(s.With) > 0 {
 		return nil, nil, nil, pgerror.Newf(pgerror.FeatureNotSupported, "materialized view option \"%s\" is not supported", s.With[0].Key)

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"math"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -48,6 +49,9 @@ type Config struct {
 	// refused (53100) until space is freed, since a full disk would stop the node.
 	MinFreeDisk int64
 	minFreeDisk string
+	// SavepointDir is where EXPORT SAVEPOINT writes archives and IMPORT SAVEPOINT reads them
+	// (--savepoint-dir; default <data-dir>/savepoint-archives). Paths outside it are refused.
+	SavepointDir string
 	// stateCacheSize is --state-cache-size as given ("256MiB"), which Validate parses into
 	// StateCacheBytes: a bad value, from the flag or from the environment, is refused there
 	// with one message.
@@ -101,6 +105,8 @@ func (c *Config) BindFlags(fs *flag.FlagSet) {
 		"disk space kept free under the data directory; below it new data is refused until space is freed (default 256MiB: Pebble preallocates each write-ahead log at 70 MiB, and a few can coexist)")
 	str(&c.stateCacheSize, "state-cache-size",
 		"memory for the caches of view operator state, e.g. 256MiB or 1GiB (a bare number is bytes; 0: 256MiB)")
+	str(&c.SavepointDir, "savepoint-dir",
+		"directory EXPORT SAVEPOINT writes archives to and IMPORT SAVEPOINT reads them from; other paths are refused (default: <data-dir>/savepoint-archives)")
 	fs.DurationVar(&c.StatementTimeout, "statement-timeout", envDuration("statement-timeout", c.StatementTimeout),
 		"default statement_timeout for new sessions, 0 for none (env "+envName("statement-timeout")+")")
 }
@@ -118,6 +124,9 @@ func (c *Config) Validate() error {
 	}
 	if c.DataDir == "" {
 		return fmt.Errorf("--data-dir must not be empty")
+	}
+	if c.SavepointDir == "" {
+		c.SavepointDir = filepath.Join(c.DataDir, "savepoint-archives")
 	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		return fmt.Errorf("--log-format must be text or json, not %q", c.LogFormat)

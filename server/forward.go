@@ -55,6 +55,8 @@ func (n *Node) internalHandler() http.Handler {
 	mux.HandleFunc("GET /internal/v1/status", n.handleStatus)
 	mux.HandleFunc("GET /internal/v1/read-index", n.handleReadIndex)
 	mux.HandleFunc("POST /internal/v1/membership", n.handleMembership)
+	mux.HandleFunc("POST /internal/v1/savepoint-stage", n.handleStage)
+	mux.HandleFunc("POST /internal/v1/savepoint-unstage", n.handleUnstage)
 	return mux
 }
 

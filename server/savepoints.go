@@ -108,7 +108,7 @@ func (e *Engine) systemSavepoints() ([]systables.SavepointRow, error) {
 	for i, sp := range sps {
 		out[i] = systables.SavepointRow{Name: sp.Name, Created: sp.Created, Index: sp.Index, Bytes: sp.Bytes,
 			SharedBytes: sp.SharedBytes, Format: sp.Format, EddyVersion: sp.EddyVersion, Comment: sp.Comment,
-			Missing: sp.Missing}
+			Missing: sp.Missing, ImportedFrom: sp.ImportedFrom}
 	}
 	return out, nil
 }
@@ -147,6 +147,7 @@ type savepointJSON struct {
 	EddyVersion    string    `json:"eddy_version"`
 	CatalogVersion uint64    `json:"catalog_version"`
 	Comment        string    `json:"comment"`
+	ImportedFrom   string    `json:"imported_from,omitempty"`
 }
 
 // apiSavepoints answers GET /api/v1/savepoints: the savepoints, oldest first.
@@ -162,7 +163,8 @@ func (n *Node) apiSavepoints(w http.ResponseWriter, r *http.Request) {
 	for _, sp := range sps {
 		out.Savepoints = append(out.Savepoints, savepointJSON{Name: sp.Name, CreatedAt: time.UnixMicro(sp.Created).UTC(),
 			LogIndex: sp.Index, SizeBytes: sp.Bytes, SharedBytes: sp.SharedBytes, Missing: sp.Missing,
-			FormatVersion: sp.Format, EddyVersion: sp.EddyVersion, CatalogVersion: sp.CatalogVersion, Comment: sp.Comment})
+			FormatVersion: sp.Format, EddyVersion: sp.EddyVersion, CatalogVersion: sp.CatalogVersion, Comment: sp.Comment,
+			ImportedFrom: sp.ImportedFrom})
 	}
 	writeJSON(w, out)
 }

@@ -263,6 +263,8 @@ func (n *Node) httpHandler() http.Handler {
 	mux.Handle("GET /metrics", promhttp.HandlerFor(n.met.reg, promhttp.HandlerOpts{}))
 	mux.HandleFunc("GET /api/v1/checkpoints", n.apiCheckpoints)
 	mux.HandleFunc("GET /api/v1/savepoints", n.apiSavepoints)
+	mux.HandleFunc("GET /api/v1/savepoints/{name}/archive", n.apiDownloadSavepoint)
+	mux.HandleFunc("POST /api/v1/savepoints/{name}/archive", n.apiUploadSavepoint)
 	mux.HandleFunc("GET /api/v1/cluster", n.apiCluster)
 	if os.Getenv("EDDY_TEST_FAULTS") == "1" {
 		// Fault injection for the partition tests: POST a JSON list of Raft addresses this node

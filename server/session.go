@@ -114,7 +114,8 @@ func (s *Session) prepare(ps *stmt, paramTypes []types.T) (*prepared, error) {
 	switch n := ps.p.Stmt.(type) {
 	case *sql.BeginStmt, *sql.CommitStmt, *sql.RollbackStmt, *sql.SavepointStmt,
 		*sql.RollbackToSavepointStmt, *sql.ReleaseSavepointStmt, *sql.SetStmt, *sql.ResetStmt,
-		*sql.DeallocateStmt, *sql.DiscardStmt, *sql.FlushStmt, *sql.AlterSystemStmt, *sql.AlterClusterStmt:
+		*sql.DeallocateStmt, *sql.DiscardStmt, *sql.FlushStmt, *sql.AlterSystemStmt, *sql.AlterClusterStmt,
+		*sql.ExportSavepointStmt, *sql.ImportSavepointStmt, *sql.AlterPauseStmt:
 		return p, nil
 	case *sql.ShowStmt:
 		cols, err := s.showColumns(n)
@@ -239,6 +240,12 @@ func (s *Session) execute(ctx context.Context, p *prepared, params []any, deadli
 		return s.rollbackTo(ctx, n)
 	case *sql.ReleaseSavepointStmt:
 		return s.release(ctx, n)
+	case *sql.ExportSavepointStmt:
+		return s.exportSavepoint(n)
+	case *sql.ImportSavepointStmt:
+		return s.importSavepoint(ctx, n)
+	case *sql.AlterPauseStmt:
+		return s.alterPause(ctx, n)
 	case *sql.SetStmt:
 		if lookupSystemSetting(n.Name) != nil {
 			as := &sql.AlterSystemStmt{Name: n.Name, Reset: n.Default}

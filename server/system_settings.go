@@ -36,6 +36,12 @@ var systemSettingList = []*systemSetting{
 		check: checkCheckpointInterval,
 		flag:  func(cfg *Config) string { return formatInterval(cfg.CheckpointInterval) },
 	},
+	{
+		name:  storage.SettingSourcesPaused,
+		desc:  "Pauses every source's ingestion (ALTER SYSTEM PAUSE / RESUME).",
+		check: checkBool,
+		flag:  func(*Config) string { return "off" },
+	},
 }
 
 func lookupSystemSetting(name string) *systemSetting {

@@ -126,6 +126,9 @@ type TableRef struct {
 	Alias *Alias
 	// AsOf is set for `... FOR SYSTEM_TIME AS OF expr` (temporal joins; later issues).
 	AsOf Expr
+	// AsOfSavepoint names the savepoint whose snapshot of the relation is read, for
+	// `name AS OF SAVEPOINT s`; "" reads the relation's current contents.
+	AsOfSavepoint string
 }
 
 // DerivedTable is a subquery in FROM.

@@ -164,6 +164,10 @@ type CreateViewStmt struct {
 	OrReplace         bool
 	IfNotExists       bool
 	With              []*Option
+	// FromSavepoint is the savepoint named by a trailing FROM SAVEPOINT s (materialized views
+	// only): the view starts from the state recorded at that savepoint instead of being
+	// computed from scratch. "" when the clause is absent.
+	FromSavepoint string
 }
 
 // AlterTableStmt is ALTER TABLE [IF EXISTS] name cmd[, cmd...].
@@ -246,6 +250,41 @@ type RollbackToSavepointStmt struct {
 // ReleaseSavepointStmt is RELEASE [SAVEPOINT] name.
 type ReleaseSavepointStmt struct {
 	Name string
+}
+
+// AlterPauseStmt stops (PAUSE) or restarts (RESUME) the flow of changes through a materialized
+// view, a source or the whole system:
+//
+//	ALTER MATERIALIZED VIEW [IF EXISTS] name PAUSE | RESUME
+//	ALTER SOURCE [IF EXISTS] name PAUSE | RESUME
+//	ALTER SYSTEM PAUSE [WITH SAVEPOINT s] | ALTER SYSTEM RESUME
+type AlterPauseStmt struct {
+	// Kind is what is paused or resumed: "materialized view", "source" or "system".
+	Kind string
+	// Name is the view or source; empty for "system".
+	Name     ObjName
+	IfExists bool
+	// Pause is true for PAUSE and false for RESUME.
+	Pause bool
+	// Savepoint is the savepoint ALTER SYSTEM PAUSE WITH SAVEPOINT s takes once everything
+	// has stopped; "" when not requested (always "" for the other kinds and for RESUME).
+	Savepoint string
+}
+
+// ExportSavepointStmt is EXPORT SAVEPOINT name TO 'file': it writes the named savepoint's
+// state to a file so that another deployment can import it.
+type ExportSavepointStmt struct {
+	Name string
+	// Path is the destination file, the string constant as decoded (escapes resolved).
+	Path string
+}
+
+// ImportSavepointStmt is IMPORT SAVEPOINT name FROM 'file': it loads a savepoint written by
+// EXPORT SAVEPOINT and registers it under name.
+type ImportSavepointStmt struct {
+	Name string
+	// Path is the source file, the string constant as decoded (escapes resolved).
+	Path string
 }
 
 // ---- Session and utility ----
@@ -340,6 +379,9 @@ func (*RollbackStmt) statement()            {}
 func (*SavepointStmt) statement()           {}
 func (*RollbackToSavepointStmt) statement() {}
 func (*ReleaseSavepointStmt) statement()    {}
+func (*AlterPauseStmt) statement()          {}
+func (*ExportSavepointStmt) statement()     {}
+func (*ImportSavepointStmt) statement()     {}
 func (*SetStmt) statement()                 {}
 func (*ShowStmt) statement()                {}
 func (*AlterSystemStmt) statement()         {}

@@ -30,7 +30,8 @@ import (
 // ORDER BY/LIMIT/OFFSET/FETCH) and referenced by an eddy_x_det_N() marker or the call's entry.
 // Every FROM item except a parenthesized join carries an `eddy_x_alias_N` alias whose entry
 // holds the real alias with its column list, the join kind MySQL lacks (FULL, CROSS), the
-// table name's position and FOR SYSTEM_TIME AS OF.
+// table name's position, FOR SYSTEM_TIME AS OF and AS OF SAVEPOINT (whose tokens are dropped
+// from the rewritten text, so TiDB never sees them).
 //
 // Every emitted piece records the token it stands for (mark), so an offset in the rewritten
 // text, from a TiDB error or a node's OriginTextPosition, maps back to the original query.
@@ -73,6 +74,8 @@ type aliasInfo struct {
 	joined bool
 	pos    int32 // position of a table name
 	asOf   Expr  // FOR SYSTEM_TIME AS OF
+	// asOfSavepoint is the name in AS OF SAVEPOINT name, which never reaches TiDB.
+	asOfSavepoint string
 }
 
 func newBridge(src *source, match []int, end int) *bridge {

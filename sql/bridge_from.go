@@ -130,6 +130,7 @@ func (b *bridge) tableItem(k, j int, st *seqState) (int, error) {
 	t := b.tok(k)
 	var n int
 	var asOf Expr
+	var asOfSavepoint string
 	tableFunc := false
 	if t.is("(") {
 		rp := b.match[k]
@@ -173,6 +174,9 @@ func (b *bridge) tableItem(k, j int, st *seqState) (int, error) {
 			}
 			b.emit(k, strings.Join(q, "."))
 			n = e
+			if asOfSavepoint, n, err = b.asOfSavepoint(n, j, asOfSavepoint); err != nil {
+				return 0, err
+			}
 			// FOR SYSTEM_TIME AS OF expr (temporal joins): the expression runs to the next
 			// reserved word or comma, so an alias after it needs AS.
 			if b.isWord(n, "for") && b.isWord(n+1, "system_time") && b.isWord(n+2, "as") && b.isWord(n+3, "of") {
@@ -194,6 +198,9 @@ func (b *bridge) tableItem(k, j int, st *seqState) (int, error) {
 				}
 				asOf = x
 				n = end
+				if asOfSavepoint, n, err = b.asOfSavepoint(n, j, asOfSavepoint); err != nil {
+					return 0, err
+				}
 			}
 		}
 	}
@@ -228,7 +235,7 @@ func (b *bridge) tableItem(k, j int, st *seqState) (int, error) {
 		b.emit(an, "ON eddy_x_cross()")
 	} else if al != nil || tableFunc || joinSet || !t.is("(") || b.startsQuery(k+1) {
 		b.alias = append(b.alias, &aliasInfo{alias: al, join: join, joinSet: joinSet, joined: joined, asOf: asOf,
-			pos: b.src.charPos(t.off)})
+			asOfSavepoint: asOfSavepoint, pos: b.src.charPos(t.off)})
 		b.emit(an, "AS `eddy_x_alias_"+strconv.Itoa(len(b.alias)-1)+"`")
 	}
 	if b.isWord(n, "with") && b.isWord(n+1, "ordinality") {
@@ -238,4 +245,21 @@ func (b *bridge) tableItem(k, j int, st *seqState) (int, error) {
 		return 0, b.unsupported(n, "TABLESAMPLE")
 	}
 	return n, nil
+}
+
+// asOfSavepoint reads AS OF SAVEPOINT name at n, after a table name (or its FOR SYSTEM_TIME AS
+// OF clause), when it is there and prev (the name already read, if any) is "". It returns the
+// savepoint name and the index after the clause. The clause is dropped from the text handed to
+// TiDB: the name travels in the table's alias marker, and since nothing is emitted for these
+// tokens, positions in the rest of the query are unaffected. AS OF followed by anything but
+// SAVEPOINT is left alone (it is then an alias named "of").
+func (b *bridge) asOfSavepoint(n, j int, prev string) (string, int, error) {
+	if prev != "" || n+2 >= j || !b.isWord(n, "as") || !b.isWord(n+1, "of") || !b.isWord(n+2, "savepoint") {
+		return prev, n, nil
+	}
+	t := b.tok(n + 3)
+	if n+3 >= j || !(t.kind == tQIdent || (t.kind == tIdent && !reserved[t.val])) {
+		return "", 0, b.syntaxErr(n + 3)
+	}
+	return t.val, n + 4, nil
 }

@@ -118,14 +118,16 @@ func (b *bridge) tableExpr(n ast.ResultSetNode) (TableExpr, error) {
 		var alias *Alias
 		var pos int32
 		var asOf Expr
+		var asOfSavepoint string
 		if a := b.aliasOf(x); a != nil {
-			alias, pos, asOf = a.alias, a.pos, a.asOf
+			alias, pos, asOf, asOfSavepoint = a.alias, a.pos, a.asOf, a.asOfSavepoint
 		} else if x.AsName.O != "" {
 			alias = &Alias{Name: x.AsName.O}
 		}
 		switch src := x.Source.(type) {
 		case *ast.TableName:
-			return &TableRef{Name: ObjName{Schema: src.Schema.O, Name: src.Name.O, Pos: pos}, Alias: alias, AsOf: asOf}, nil
+			return &TableRef{Name: ObjName{Schema: src.Schema.O, Name: src.Name.O, Pos: pos}, Alias: alias, AsOf: asOf,
+				AsOfSavepoint: asOfSavepoint}, nil
 		case *ast.SelectStmt:
 			if src.Fields != nil && len(src.Fields.Fields) == 1 && isMarker(src.Fields.Fields[0].Expr, "eddy_x_tf") {
 				call := src.Fields.Fields[0].Expr.(*ast.FuncCallExpr)

@@ -13,7 +13,8 @@ import (
 // keywords the parser treats specially in some positions. Quoting more than needed is harmless.
 var quoteWords = wordSet(`interval row nulls first last unknown time timestamp date zone at escape
 rows range groups partition over filter within preceding following unbounded current recursive
-materialized ordinality double precision character varying national bit with without set data`)
+materialized ordinality double precision character varying national bit with without set data
+savepoint`)
 
 // formatIdent prints a name, quoting it when it is not a plain lower-case word.
 func formatIdent(s string) string {

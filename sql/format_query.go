@@ -178,6 +178,9 @@ func writeTableExpr(sb *strings.Builder, t TableExpr) {
 	switch x := t.(type) {
 	case *TableRef:
 		sb.WriteString(formatObjName(x.Name))
+		if x.AsOfSavepoint != "" {
+			sb.WriteString(" AS OF SAVEPOINT " + formatIdent(x.AsOfSavepoint))
+		}
 		if x.AsOf != nil {
 			sb.WriteString(" FOR SYSTEM_TIME AS OF ")
 			writeOperand(sb, x.AsOf)

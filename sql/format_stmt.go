@@ -281,6 +281,9 @@ func writeStmt(sb *strings.Builder, s Statement) {
 		if x.EmitOnWindowClose {
 			sb.WriteString(" EMIT ON WINDOW CLOSE")
 		}
+		if x.FromSavepoint != "" {
+			sb.WriteString(" FROM SAVEPOINT " + formatIdent(x.FromSavepoint))
+		}
 	case *AlterTableStmt:
 		sb.WriteString("ALTER TABLE ")
 		if x.IfExists {

@@ -55,6 +55,26 @@ func writeUtilityStmt(sb *strings.Builder, s Statement) {
 		sb.WriteString("ROLLBACK TO SAVEPOINT " + formatIdent(x.Name))
 	case *ReleaseSavepointStmt:
 		sb.WriteString("RELEASE SAVEPOINT " + formatIdent(x.Name))
+	case *AlterPauseStmt:
+		sb.WriteString("ALTER " + strings.ToUpper(x.Kind))
+		if x.Kind != "system" {
+			if x.IfExists {
+				sb.WriteString(" IF EXISTS")
+			}
+			sb.WriteString(" " + formatObjName(x.Name))
+		}
+		if x.Pause {
+			sb.WriteString(" PAUSE")
+			if x.Savepoint != "" {
+				sb.WriteString(" WITH SAVEPOINT " + formatIdent(x.Savepoint))
+			}
+		} else {
+			sb.WriteString(" RESUME")
+		}
+	case *ExportSavepointStmt:
+		sb.WriteString("EXPORT SAVEPOINT " + formatIdent(x.Name) + " TO " + formatString(x.Path))
+	case *ImportSavepointStmt:
+		sb.WriteString("IMPORT SAVEPOINT " + formatIdent(x.Name) + " FROM " + formatString(x.Path))
 	case *SetStmt:
 		sb.WriteString("SET ")
 		if x.Local {

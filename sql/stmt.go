@@ -90,6 +90,12 @@ func (p *stmtParser) ident() (string, error) {
 	return "", p.errHere()
 }
 
+// isName reports whether token k (inside the statement) can be read by ident.
+func (p *stmtParser) isName(k int) bool {
+	t := p.tok(k)
+	return k < p.j && (t.kind == tQIdent || (t.kind == tIdent && !reserved[t.val]))
+}
+
 // anyWord reads any word, reserved or not (setting names, option keys).
 func (p *stmtParser) anyWord() (string, error) {
 	t := p.tok(p.i)
@@ -228,6 +234,10 @@ func (p *stmtParser) statement() (Statement, error) {
 		return p.explain()
 	case "deallocate", "discard", "flush", "prepare", "execute":
 		return p.utility()
+	case "export", "import":
+		if p.peekWordAt(p.i+1, "savepoint") || t.val == "export" {
+			return p.savepointFile()
+		}
 	}
 	if unsupportedCommands[t.val] {
 		return nil, p.unsupported(p.i, strings.ToUpper(t.val))

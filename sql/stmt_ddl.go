@@ -1,6 +1,10 @@
 package sql
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/eddydb/eddy/sql/pgerror"
+)
 
 // create dispatches CREATE statements.
 func (p *stmtParser) create() (Statement, error) {
@@ -233,7 +237,8 @@ func (p *stmtParser) columnDef() (*ColumnDef, error) {
 	return def, nil
 }
 
-// createView parses [MATERIALIZED] VIEW [IF NOT EXISTS] name [(cols)] [WITH (...)] AS query.
+// createView parses [MATERIALIZED] VIEW [IF NOT EXISTS] name [(cols)] [WITH (...)] AS query
+// [EMIT ON WINDOW CLOSE] [FROM SAVEPOINT s].
 func (p *stmtParser) createView(orReplace bool) (Statement, error) {
 	st := &CreateViewStmt{OrReplace: orReplace, Materialized: p.accept("materialized")}
 	p.i++ // VIEW
@@ -256,13 +261,32 @@ func (p *stmtParser) createView(orReplace bool) (Statement, error) {
 		return nil, err
 	}
 	end := p.j
-	if p.j-p.i >= 3 && p.peekWordAt(p.j-3, "with") && p.peekWordAt(p.j-1, "data") {
-		return nil, p.unsupported(p.j-3, "WITH [NO] DATA")
+	// FROM SAVEPOINT s ends the statement, after the whole query (and EMIT ON WINDOW CLOSE). The
+	// query may itself end in a FROM clause: the last FROM SAVEPOINT <name> is always the
+	// clause (a table named savepoint must then be quoted or aliased with AS).
+	if end-p.i >= 3 && p.peekWordAt(end-3, "from") && p.peekWordAt(end-2, "savepoint") && p.isName(end-1) {
+		if !st.Materialized {
+			return nil, &pgerror.Error{Code: pgerror.SyntaxError,
+				Message:  "FROM SAVEPOINT is only allowed in CREATE MATERIALIZED VIEW",
+				Position: p.src.charPos(p.tok(end - 3).off)}
+		}
+		st.FromSavepoint = p.tok(end - 1).val
+		end -= 3
+	} else if st.Materialized && end-p.i >= 2 && p.peekWordAt(end-2, "from") && p.peekWordAt(end-1, "savepoint") {
+		// FROM SAVEPOINT without its name.
+		return nil, p.src.syntaxErrAt(end)
+	} else if st.Materialized && end-p.i >= 3 && p.peekWordAt(end-3, "from") && p.peekWordAt(end-2, "savepoint") &&
+		notSavepointName(p.tok(end-1)) {
+		// FROM SAVEPOINT followed by something that is no name (a constant, a reserved word).
+		return nil, p.src.syntaxErrAt(end - 1)
 	}
-	if p.j-p.i >= 5 && p.peekWordAt(p.j-4, "emit") && p.peekWordAt(p.j-3, "on") && p.peekWordAt(p.j-2, "window") &&
-		p.peekWordAt(p.j-1, "close") {
+	if end-p.i >= 3 && p.peekWordAt(end-3, "with") && p.peekWordAt(end-1, "data") {
+		return nil, p.unsupported(end-3, "WITH [NO] DATA")
+	}
+	if end-p.i >= 5 && p.peekWordAt(end-4, "emit") && p.peekWordAt(end-3, "on") && p.peekWordAt(end-2, "window") &&
+		p.peekWordAt(end-1, "close") {
 		st.EmitOnWindowClose = true
-		end = p.j - 4
+		end -= 4
 	}
 	if st.Query, err = parseQueryRange(p.src, p.match, p.i, end); err != nil {
 		return nil, err
@@ -270,6 +294,18 @@ func (p *stmtParser) createView(orReplace bool) (Statement, error) {
 	st.QueryText = p.src.text[p.src.toks[p.i].off:p.src.toks[end-1].end]
 	p.i = end
 	return st, nil
+}
+
+// notSavepointName reports whether t, ending a statement right after FROM SAVEPOINT, can be
+// neither a savepoint name nor the end of a query whose FROM reads a table named savepoint.
+func notSavepointName(t token) bool {
+	switch t.kind {
+	case tString, tBits, tInt, tNum, tParam:
+		return true
+	case tIdent:
+		return reserved[t.val] && t.val != "isnull" && t.val != "notnull"
+	}
+	return false
 }
 
 // drop parses DROP kind [IF EXISTS] name, ... [CASCADE|RESTRICT].
@@ -326,7 +362,8 @@ func (p *stmtParser) drop() (Statement, error) {
 	return st, p.done()
 }
 
-// alter parses ALTER TABLE [IF EXISTS] name cmd, ....
+// alter parses ALTER TABLE [IF EXISTS] name cmd, ..., ALTER {MATERIALIZED VIEW|SOURCE} ...
+// PAUSE|RESUME, ALTER SYSTEM and ALTER CLUSTER.
 func (p *stmtParser) alter() (Statement, error) {
 	p.i++
 	if p.accept("system") {
@@ -334,6 +371,12 @@ func (p *stmtParser) alter() (Statement, error) {
 	}
 	if p.accept("cluster") {
 		return p.alterCluster()
+	}
+	if p.accept("materialized", "view") {
+		return p.alterPause("materialized view")
+	}
+	if p.accept("source") {
+		return p.alterPause("source")
 	}
 	if !p.accept("table") {
 		if w := p.tok(p.i); p.i < p.j && w.kind == tIdent {
@@ -367,9 +410,50 @@ func (p *stmtParser) alter() (Statement, error) {
 	}
 }
 
-// alterSystem parses the rest of ALTER SYSTEM SET name {TO|=} value|DEFAULT and ALTER SYSTEM
-// RESET name|ALL.
+// alterPauseActions are the other actions of ALTER MATERIALIZED VIEW (PostgreSQL's) and ALTER
+// SOURCE, which eddy does not implement.
+var alterPauseActions = wordSet(`rename set reset owner alter depends no cluster add drop`)
+
+// alterPause parses the rest of ALTER MATERIALIZED VIEW|SOURCE [IF EXISTS] name PAUSE|RESUME;
+// kind is "materialized view" or "source".
+func (p *stmtParser) alterPause(kind string) (Statement, error) {
+	st := &AlterPauseStmt{Kind: kind, IfExists: p.accept("if", "exists")}
+	var err error
+	if st.Name, err = p.objName(); err != nil {
+		return nil, err
+	}
+	switch {
+	case p.accept("pause"):
+		st.Pause = true
+	case p.accept("resume"):
+	default:
+		if w := p.tok(p.i); p.i < p.j && w.kind == tIdent && alterPauseActions[w.val] {
+			return nil, p.unsupported(p.i, "ALTER "+strings.ToUpper(kind)+" ... "+strings.ToUpper(w.val))
+		}
+		return nil, p.errHere()
+	}
+	return st, p.done()
+}
+
+// alterSystem parses the rest of ALTER SYSTEM SET name {TO|=} value|DEFAULT, ALTER SYSTEM
+// RESET name|ALL, ALTER SYSTEM PAUSE [WITH SAVEPOINT s] and ALTER SYSTEM RESUME.
 func (p *stmtParser) alterSystem() (Statement, error) {
+	switch {
+	case p.accept("pause"):
+		st := &AlterPauseStmt{Kind: "system", Pause: true}
+		if p.accept("with") {
+			if err := p.expect("savepoint"); err != nil {
+				return nil, err
+			}
+			var err error
+			if st.Savepoint, err = p.ident(); err != nil {
+				return nil, err
+			}
+		}
+		return st, p.done()
+	case p.accept("resume"):
+		return &AlterPauseStmt{Kind: "system"}, p.done()
+	}
 	st := &AlterSystemStmt{}
 	switch {
 	case p.accept("set"):

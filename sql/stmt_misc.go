@@ -98,6 +98,37 @@ func (p *stmtParser) txn() (Statement, error) {
 	return nil, p.src.syntaxErrAt(p.i - 1)
 }
 
+// savepointFile parses EXPORT SAVEPOINT name TO 'file' and IMPORT SAVEPOINT name FROM 'file'.
+// The file is any string constant the lexer reads: a standard '...' string (a doubled quote
+// stands for one), E'...' or $$...$$.
+func (p *stmtParser) savepointFile() (Statement, error) {
+	export := p.tok(p.i).val == "export"
+	p.i++
+	if err := p.expect("savepoint"); err != nil {
+		return nil, err
+	}
+	name, err := p.ident()
+	if err != nil {
+		return nil, err
+	}
+	dir := "from"
+	if export {
+		dir = "to"
+	}
+	if err := p.expect(dir); err != nil {
+		return nil, err
+	}
+	if p.i >= p.j || p.tok(p.i).kind != tString {
+		return nil, p.errHere()
+	}
+	path := p.tok(p.i).val
+	p.i++
+	if export {
+		return &ExportSavepointStmt{Name: name, Path: path}, p.done()
+	}
+	return &ImportSavepointStmt{Name: name, Path: path}, p.done()
+}
+
 // settingName reads a possibly dotted setting name (search_path, eddy.read_consistency).
 func (p *stmtParser) settingName() (string, error) {
 	n, err := p.anyWord()

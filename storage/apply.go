@@ -164,6 +164,14 @@ func (s *Store) evaluate(index uint64, db *pebble.DB, batch *pebble.Batch, cat *
 			rej = pgerror.New(pgerror.FeatureNotSupported, "streaming commands need a deriver")
 			break
 		}
+		if in := cmd.Stream.Ingest; in != nil {
+			if t := cat.TableByID(in.Source); t != nil {
+				if paused, why := cat.IngestPaused(t); paused {
+					rej = pgerror.New(pgerror.ObjectNotInPrerequisiteState, "ingestion is paused: "+why)
+					break
+				}
+			}
+		}
 		var w *Write
 		if w, rej = s.deriver.Expand(db, cat, cmd.Stream); rej == nil && w != nil {
 			defer (&Command{Write: w}).Release()

@@ -43,6 +43,8 @@ func applyDDL(batch *pebble.Batch, cat *Catalog, d *DDL, res *ApplyResult) (*Cat
 		err = deleteRows(batch, t.ID)
 	case d.SetSystem != nil:
 		nc.Settings = setSystem(cat.Settings, d.SetSystem)
+	case d.SetPaused != nil:
+		err = setPaused(nc, d.SetPaused)
 	default:
 		err = pgerror.New(pgerror.Internal, "empty DDL command")
 	}
@@ -272,7 +274,7 @@ func alterTable(nc *Catalog, in *TableDesc) error {
 	}
 	t := &TableDesc{ID: old.ID, SchemaID: in.SchemaID, Name: in.Name, Version: old.Version + 1,
 		PrimaryKey: slices.Clone(in.PrimaryKey), NextColumnID: max(old.NextColumnID, in.NextColumnID),
-		Kind: old.Kind, View: old.View, Connector: old.Connector, Watermark: old.Watermark}
+		Kind: old.Kind, View: old.View, Connector: old.Connector, Watermark: old.Watermark, Paused: old.Paused}
 	oldByID := make(map[uint32]*ColumnDesc, len(old.Columns))
 	for _, c := range old.Columns {
 		oldByID[c.ID] = c
@@ -376,4 +378,21 @@ func checkColumnsInUse(nc *Catalog, old, t *TableDesc) error {
 func sortByID(nc *Catalog) {
 	slices.SortFunc(nc.Schemas, func(a, b *SchemaDesc) int { return int(a.ID) - int(b.ID) })
 	slices.SortFunc(nc.Tables, func(a, b *TableDesc) int { return int(a.ID) - int(b.ID) })
+}
+
+// setPaused pauses or resumes a connector-fed relation's ingestion.
+func setPaused(nc *Catalog, sp *SetPaused) error {
+	for i, t := range nc.Tables {
+		if t.ID != sp.ID {
+			continue
+		}
+		if t.Connector == nil {
+			return pgerror.Newf(pgerror.WrongObjectType, "%q has no connector to pause", t.Name)
+		}
+		c := *t
+		c.Paused = sp.Paused
+		nc.Tables[i] = &c
+		return nil
+	}
+	return pgerror.Newf(pgerror.UndefinedTable, "relation with OID %d does not exist", sp.ID)
 }

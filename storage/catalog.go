@@ -1,6 +1,7 @@
 package storage
 
 import (
+	"fmt"
 	"slices"
 
 	"github.com/eddydb/eddy/sql/types"
@@ -79,6 +80,24 @@ type TableDesc struct {
 	Connector *ConnectorDef
 	// Watermark is the event-time watermark of a connector-fed relation, nil when none.
 	Watermark *WatermarkDef
+	// Paused stops a connector-fed relation's ingestion (ALTER SOURCE ... PAUSE): its offset
+	// stays where it is until RESUME.
+	Paused bool
+}
+
+// SettingSourcesPaused is the system setting ALTER SYSTEM PAUSE sets to "on": no source
+// ingests until ALTER SYSTEM RESUME.
+const SettingSourcesPaused = "sources_paused"
+
+// IngestPaused tells whether t may not ingest now, and why.
+func (c *Catalog) IngestPaused(t *TableDesc) (bool, string) {
+	if v, _ := c.Setting(SettingSourcesPaused); v == "on" {
+		return true, "every source is paused (ALTER SYSTEM PAUSE)"
+	}
+	if t.Paused {
+		return true, fmt.Sprintf("%q is paused (ALTER SOURCE %s PAUSE)", t.Name, t.Name)
+	}
+	return false, ""
 }
 
 // WatermarkDef is WATERMARK FOR col AS col - delay. A relation's watermark trails the largest

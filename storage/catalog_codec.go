@@ -32,6 +32,7 @@ type tableWire struct {
 	View         *ViewDef      `json:",omitempty"`
 	Connector    *ConnectorDef `json:",omitempty"`
 	Watermark    *WatermarkDef `json:",omitempty"`
+	Paused       bool          `json:",omitempty"`
 }
 
 type columnWire struct {
@@ -46,7 +47,7 @@ type columnWire struct {
 
 func tableToWire(t *TableDesc) *tableWire {
 	w := &tableWire{ID: t.ID, SchemaID: t.SchemaID, Name: t.Name, Version: t.Version,
-		PrimaryKey: t.PrimaryKey, NextColumnID: t.NextColumnID, Kind: t.Kind, View: t.View, Connector: t.Connector, Watermark: t.Watermark}
+		PrimaryKey: t.PrimaryKey, NextColumnID: t.NextColumnID, Kind: t.Kind, View: t.View, Connector: t.Connector, Watermark: t.Watermark, Paused: t.Paused}
 	for _, c := range t.Columns {
 		cw := &columnWire{ID: c.ID, Name: c.Name, Type: c.Type, NotNull: c.NotNull, Default: c.Default, Hidden: c.Hidden}
 		if c.Missing != nil {
@@ -59,7 +60,7 @@ func tableToWire(t *TableDesc) *tableWire {
 
 func tableFromWire(w *tableWire) (*TableDesc, error) {
 	t := &TableDesc{ID: w.ID, SchemaID: w.SchemaID, Name: w.Name, Version: w.Version,
-		PrimaryKey: w.PrimaryKey, NextColumnID: w.NextColumnID, Kind: w.Kind, View: w.View, Connector: w.Connector, Watermark: w.Watermark}
+		PrimaryKey: w.PrimaryKey, NextColumnID: w.NextColumnID, Kind: w.Kind, View: w.View, Connector: w.Connector, Watermark: w.Watermark, Paused: w.Paused}
 	for _, cw := range w.Columns {
 		c := &ColumnDesc{ID: cw.ID, Name: cw.Name, Type: cw.Type, NotNull: cw.NotNull, Default: cw.Default, Hidden: cw.Hidden}
 		if cw.Missing != nil {

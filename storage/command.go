@@ -42,6 +42,13 @@ type DDL struct {
 	AlterTable           *AlterTable    `json:",omitempty"`
 	TruncateTable        *TruncateTable `json:",omitempty"`
 	SetSystem            *SetSystem     `json:",omitempty"`
+	SetPaused            *SetPaused     `json:",omitempty"`
+}
+
+// SetPaused pauses (or resumes) the ingestion of connector-fed relation ID.
+type SetPaused struct {
+	ID     uint32
+	Paused bool `json:",omitempty"`
 }
 
 // SetSystem is ALTER SYSTEM SET name = value (or, with Reset, ALTER SYSTEM RESET name): the
@@ -140,6 +147,7 @@ type ddlWire struct {
 	AlterTable           *tableWire     `json:",omitempty"`
 	TruncateTable        *TruncateTable `json:",omitempty"`
 	SetSystem            *SetSystem     `json:",omitempty"`
+	SetPaused            *SetPaused     `json:",omitempty"`
 }
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
@@ -164,7 +172,8 @@ func encodeCommandBody(c *Command) ([]byte, error) {
 	case c.DDL != nil:
 		d := c.DDL
 		w := ddlWire{ExpectCatalogVersion: d.ExpectCatalogVersion, CreateSchema: d.CreateSchema,
-			DropSchema: d.DropSchema, DropTable: d.DropTable, TruncateTable: d.TruncateTable, SetSystem: d.SetSystem}
+			DropSchema: d.DropSchema, DropTable: d.DropTable, TruncateTable: d.TruncateTable, SetSystem: d.SetSystem,
+			SetPaused: d.SetPaused}
 		if d.CreateTable != nil {
 			w.CreateTable = tableToWire(d.CreateTable.Desc)
 			w.IfNotExists = d.CreateTable.IfNotExists
@@ -285,7 +294,8 @@ func decodeCommandBody(b []byte) (*Command, error) {
 			return nil, fmt.Errorf("decode DDL: %w", err)
 		}
 		d := &DDL{ExpectCatalogVersion: w.ExpectCatalogVersion, CreateSchema: w.CreateSchema,
-			DropSchema: w.DropSchema, DropTable: w.DropTable, TruncateTable: w.TruncateTable, SetSystem: w.SetSystem}
+			DropSchema: w.DropSchema, DropTable: w.DropTable, TruncateTable: w.TruncateTable, SetSystem: w.SetSystem,
+			SetPaused: w.SetPaused}
 		if w.CreateTable != nil {
 			td, err := tableFromWire(w.CreateTable)
 			if err != nil {

@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/cockroachdb/pebble"
 
@@ -49,10 +50,14 @@ type SavepointCmd struct {
 }
 
 // CreateSavepoint takes savepoint Name. EddyVersion is the proposing server's version.
+// With Import set it takes no checkpoint: the savepoint is the archive every replica staged
+// under that ID beforehand (IMPORT SAVEPOINT), and Origin describes where it was taken.
 type CreateSavepoint struct {
 	Name        string
-	Comment     string `json:",omitempty"`
-	EddyVersion string `json:",omitempty"`
+	Comment     string     `json:",omitempty"`
+	EddyVersion string     `json:",omitempty"`
+	Import      string     `json:",omitempty"`
+	Origin      *Savepoint `json:",omitempty"`
 }
 
 // ReleaseSavepoint deletes savepoint Name.
@@ -73,6 +78,11 @@ type Savepoint struct {
 	Format         int    `json:"format_version"`
 	EddyVersion    string `json:"eddy_version,omitempty"`
 	CatalogVersion uint64 `json:"catalog_version"`
+	// ImportedFrom describes the savepoint an imported one was taken as: name, log index and
+	// eddy version where it came from. Empty for savepoints taken here.
+	ImportedFrom string `json:"imported_from,omitempty"`
+	// ImportID is the staging ID of an imported savepoint (manifest only).
+	ImportID string `json:"import_id,omitempty"`
 }
 
 // MaxSavepointNameLength bounds a savepoint's name, which becomes a directory name.
@@ -259,7 +269,17 @@ func (s *Store) stageSavepoint(index uint64, db *pebble.DB, batch *pebble.Batch,
 		}
 		sp := Savepoint{Name: c.Name, Index: index, Created: cmd.Time, Comment: c.Comment,
 			Format: SavepointFormatVersion, EddyVersion: c.EddyVersion, CatalogVersion: s.catalog.Load().Version}
-		if err := s.writeSavepoint(sp); err != nil {
+		if c.Import != "" {
+			if c.Origin == nil {
+				return pgerror.New(pgerror.Internal, "an imported savepoint needs its origin")
+			}
+			o := c.Origin
+			sp.Format, sp.EddyVersion, sp.CatalogVersion, sp.ImportID = o.Format, o.EddyVersion, o.CatalogVersion, c.Import
+			sp.ImportedFrom = fmt.Sprintf("%s@%d (eddy %s)", o.Name, o.Index, o.EddyVersion)
+			if err := s.adoptStaged(sp); err != nil {
+				return err
+			}
+		} else if err := s.writeSavepoint(sp); err != nil {
 			return err
 		}
 		b, err := json.Marshal(sp)
@@ -331,6 +351,11 @@ func (s *Store) writeSavepoint(sp Savepoint) error {
 	if err := writeJSONFile(filepath.Join(tmp, savepointManifestFile), sp); err != nil {
 		_ = os.RemoveAll(tmp)
 		return err
+	}
+	if b, err := encodeCatalog(s.catalog.Load()); err != nil {
+		return err
+	} else if err := os.WriteFile(filepath.Join(tmp, savepointCatalogFile), b, 0o644); err != nil {
+		return fmt.Errorf("storage: %w", err)
 	}
 	if err := syncDir(tmp); err != nil {
 		return err
@@ -536,6 +561,12 @@ func (s *Store) collectSavepoints() {
 		if _, ok, err := getSavepoint(db, e.Name()); err != nil || ok {
 			continue
 		}
+		if strings.HasPrefix(e.Name(), stagedPrefix) {
+			// An import waits for its command; one staged long ago was abandoned.
+			if info, err := e.Info(); err == nil && time.Since(info.ModTime()) < stagedLifetime {
+				continue
+			}
+		}
 		if err := os.RemoveAll(filepath.Join(s.SavepointsDir(), e.Name())); err == nil {
 			s.log.Info("storage removed savepoint files no savepoint owns", "dir", e.Name())
 		}
@@ -569,8 +600,11 @@ func (s *Store) savepointsIntoCheckpoint(dir string, lengths map[string]int64) e
 			s.log.Warn("storage: a checkpoint goes without savepoint files this node lacks", "savepoint", sp.Name)
 			continue
 		}
-		if err := linkFile(filepath.Join(root, savepointManifestFile), filepath.Join(dir, savepointFileName(sp.Name, savepointManifestFile))); err != nil {
-			return err
+		for _, f := range []string{savepointManifestFile, savepointCatalogFile} {
+			err := linkFile(filepath.Join(root, f), filepath.Join(dir, savepointFileName(sp.Name, f)))
+			if err != nil && !(f == savepointCatalogFile && errors.Is(err, os.ErrNotExist)) {
+				return err
+			}
 		}
 		state := filepath.Join(root, "state")
 		spLengths, err := CheckpointLengths(state)
@@ -664,4 +698,71 @@ func (s *Store) savepointsFromCheckpoint(src string) error {
 		return syncDir(s.SavepointsDir())
 	}
 	return nil
+}
+
+// Imports are staged under savepoints/.staged-<id> on every replica before the command that
+// adopts them is proposed.
+const (
+	stagedPrefix   = ".staged-"
+	stagedLifetime = 24 * time.Hour
+)
+
+func (s *Store) stagedDir(id string) string { return filepath.Join(s.SavepointsDir(), stagedPrefix+id) }
+
+// checkImportID refuses staging IDs that are not plain names.
+func checkImportID(id string) error {
+	if id == "" || len(id) > 64 || strings.ContainsAny(id, "/\\.\x00") {
+		return fmt.Errorf("storage: bad import id %q", id)
+	}
+	return nil
+}
+
+// StageSavepointArchive unpacks an archive read from r as staged import id, for a later
+// CreateSavepoint with Import = id, and returns its manifest.
+func (s *Store) StageSavepointArchive(r io.Reader, id string) (*ArchiveManifest, error) {
+	if err := checkImportID(id); err != nil {
+		return nil, err
+	}
+	dir := s.stagedDir(id)
+	if err := os.RemoveAll(dir); err != nil {
+		return nil, fmt.Errorf("storage: %w", err)
+	}
+	return ReadSavepointArchive(r, dir)
+}
+
+// DropStaged removes staged import id (the import failed before its command).
+func (s *Store) DropStaged(id string) {
+	if checkImportID(id) == nil {
+		_ = os.RemoveAll(s.stagedDir(id))
+	}
+}
+
+// adoptStaged makes staged import sp.ImportID savepoint sp. A replay after a crash finds it
+// adopted already; a replica that never got the archive keeps the registry entry without files
+// (SHOW SAVEPOINTS says so) rather than diverge from the others' registry.
+func (s *Store) adoptStaged(sp Savepoint) error {
+	if err := checkImportID(sp.ImportID); err != nil {
+		return pgerror.Newf(pgerror.InvalidParameterValue, "%v", err)
+	}
+	final := s.savepointDir(sp.Name)
+	staged := s.stagedDir(sp.ImportID)
+	if _, err := os.Stat(staged); err != nil {
+		var have Savepoint
+		if b, rerr := os.ReadFile(filepath.Join(final, savepointManifestFile)); rerr == nil && json.Unmarshal(b, &have) == nil && have.ImportID == sp.ImportID {
+			return nil
+		}
+		s.log.Error("an imported savepoint was not staged on this node; its files are missing here",
+			"savepoint", sp.Name, "import_id", sp.ImportID)
+		return nil
+	}
+	if err := writeJSONFile(filepath.Join(staged, savepointManifestFile), sp); err != nil {
+		return err
+	}
+	if err := os.RemoveAll(final); err != nil {
+		return fmt.Errorf("storage: %w", err)
+	}
+	if err := os.Rename(staged, final); err != nil {
+		return fmt.Errorf("storage: %w", err)
+	}
+	return syncDir(s.SavepointsDir())
 }

@@ -1,8 +1,11 @@
 package storage
 
 import (
+	"bytes"
+	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/eddydb/eddy/sql/pgerror"
@@ -178,4 +181,68 @@ func TestCheckpointCarriesSavepoints(t *testing.T) {
 	if got := fmtRows(db.rows(tb)); got != fmtRows(ints(1, 2)) {
 		t.Fatalf("rows after rolling back to s1 on the source:\n%s", got)
 	}
+}
+
+// TestSavepointArchive exports a savepoint, imports it into another store and rolls back to
+// it there; a damaged, truncated or newer archive is refused.
+func TestSavepointArchive(t *testing.T) {
+	db := newTestDB(t)
+	tb := db.createTable("t", []int{0}, colSpec{"k", types.Int8T}, colSpec{"v", types.TextT})
+	db.mustApply(write(tb, nil, ints(1, 2, 3)))
+	db.mustApply(spCreate("s1"))
+	db.mustApply(write(tb, nil, ints(4)))
+	var buf bytes.Buffer
+	if err := db.s.WriteSavepointArchive(&buf, "s1"); err != nil {
+		t.Fatal(err)
+	}
+	archive := buf.Bytes()
+
+	other := newTestDB(t)
+	other.createTable("unrelated", nil, colSpec{"x", types.Int8T})
+	m, err := other.s.StageSavepointArchive(bytes.NewReader(archive), "imp1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Savepoint.Name != "s1" || m.ArchiveFormat != SavepointArchiveFormat || len(m.Files) == 0 || len(m.Catalog) == 0 {
+		t.Fatalf("manifest %+v", m)
+	}
+	other.mustApply(&Command{Savepoint: &SavepointCmd{Create: &CreateSavepoint{Name: "moved", Import: "imp1", Origin: &m.Savepoint}}})
+	sps, _ := other.s.Savepoints()
+	if len(sps) != 1 || sps[0].Name != "moved" || sps[0].ImportedFrom == "" {
+		t.Fatalf("savepoints after import: %+v", sps)
+	}
+	other.mustApply(spRollback("moved"))
+	tb2 := other.s.Catalog().Table(PublicSchemaID, "t")
+	if tb2 == nil || other.s.Catalog().Table(PublicSchemaID, "unrelated") != nil {
+		t.Fatal("the imported state's catalog is not the savepoint's")
+	}
+	if got := fmtRows(other.rows(tb2)); got != fmtRows(ints(1, 2, 3)) {
+		t.Fatalf("rows after rolling back to the imported savepoint:\n%s", got)
+	}
+	// Export of the imported savepoint works too (a second hop).
+	buf.Reset()
+	if err := other.s.WriteSavepointArchive(&buf, "moved"); err != nil {
+		t.Fatal(err)
+	}
+
+	refused := func(name string, b []byte, want string) {
+		t.Helper()
+		_, err := other.s.StageSavepointArchive(bytes.NewReader(b), "bad")
+		if err == nil || !errors.Is(err, ErrArchive) || !strings.Contains(err.Error(), want) {
+			t.Fatalf("%s archive: %v, want an error saying %q", name, err, want)
+		}
+		if _, err := os.Stat(other.s.stagedDir("bad")); !os.IsNotExist(err) {
+			t.Fatalf("%s archive left staged files: %v", name, err)
+		}
+	}
+	damaged := bytes.Clone(archive)
+	// A byte inside the first state file's data (its tar header is 512 bytes).
+	damaged[bytes.Index(damaged, []byte("state/"))+512+20] ^= 0xff
+	refused("damaged", damaged, "damaged")
+	refused("truncated", archive[:len(archive)*2/3], "")
+	refused("not an archive", []byte("hello"), "not an eddy savepoint archive")
+	newer := bytes.Replace(archive, []byte(`"archive_format": 1`), []byte(`"archive_format": 9`), 1)
+	refused("newer", newer, "archive format 9 is newer than this eddy reads")
+	newerSP := bytes.Replace(archive, []byte(`"format_version": 1`), []byte(`"format_version": 7`), 1)
+	refused("newer savepoint", newerSP, "savepoint format 7")
 }

@@ -230,6 +230,14 @@ func TestDurableSavepoints(t *testing.T) {
 	waitDG(t, c, savepointDGRows)
 	checkSavepointViews(t, c, "at the end of the stream")
 
+	// Rolling back after the stream ended takes its offset back, and it runs to the end again.
+	mustExec(t, c, "ROLLBACK TO SAVEPOINT before_fix")
+	if got := checkDG(t, c, "rolled back after the stream ended"); got >= savepointDGRows {
+		t.Fatalf("dg holds %d rows right after rolling back to a savepoint taken mid-stream", got)
+	}
+	waitDG(t, c, savepointDGRows)
+	checkSavepointViews(t, c, "at the end of the stream, again")
+
 	// RELEASE frees the files; the name can be used again.
 	mustExec(t, c, "RELEASE SAVEPOINT before_fix")
 	if got := savepointNames(t, c); len(got) != 0 {

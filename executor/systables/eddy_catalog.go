@@ -61,14 +61,14 @@ var _ = registerView("eddy_catalog", "materialized_views", storage.EddyCatalogSc
 // WITH (connector = ...) (is_table). options are the WITH options other than connector, in
 // key order, written as in the WITH clause: key = 'value', separated by ", ".
 var _ = registerView("eddy_catalog", "sources", storage.EddyCatalogSchemaID+3, spec(`
-	id oid, schema name, name name, connector text, options text, is_table bool`),
+	id oid, schema name, name name, connector text, options text, is_table bool, paused bool`),
 	func(b *builder, cat *storage.Catalog, _ *Env) error {
 		for _, t := range cat.Tables {
 			if t.Kind != storage.KindSource && t.Connector == nil {
 				continue
 			}
 			r := userRelation(cat, t)
-			x := row{"id": t.ID, "schema": r.nspName, "name": t.Name, "is_table": t.Kind == storage.KindTable}
+			x := row{"id": t.ID, "schema": r.nspName, "name": t.Name, "is_table": t.Kind == storage.KindTable, "paused": t.Paused}
 			if c := t.Connector; c != nil {
 				opts := make([]string, 0, len(c.Options))
 				for _, kv := range c.Options {
@@ -145,7 +145,7 @@ var _ = registerView("eddy_catalog", "jobs", storage.EddyCatalogSchemaID+4, spec
 // live state shares (hard links), and the format and eddy version that wrote them.
 var _ = registerView("eddy_catalog", "savepoints", storage.EddyCatalogSchemaID+5, spec(`
 	name text, created_at timestamptz, log_index int8, size_bytes int8, shared_bytes int8,
-	format_version int4, eddy_version text, comment text, missing_on_this_node bool`),
+	format_version int4, eddy_version text, comment text, missing_on_this_node bool, imported_from text`),
 	func(b *builder, _ *storage.Catalog, env *Env) error {
 		if env == nil || env.Savepoints == nil {
 			return nil
@@ -157,7 +157,8 @@ var _ = registerView("eddy_catalog", "savepoints", storage.EddyCatalogSchemaID+5
 		for _, sp := range sps {
 			b.add(row{"name": sp.Name, "created_at": sp.Created, "log_index": int64(sp.Index),
 				"size_bytes": sp.Bytes, "shared_bytes": sp.SharedBytes, "format_version": sp.Format,
-				"eddy_version": sp.EddyVersion, "comment": sp.Comment, "missing_on_this_node": sp.Missing})
+				"eddy_version": sp.EddyVersion, "comment": sp.Comment, "missing_on_this_node": sp.Missing,
+				"imported_from": sp.ImportedFrom})
 		}
 		return nil
 	})

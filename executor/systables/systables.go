@@ -52,7 +52,8 @@ type SavepointRow struct {
 	Format             int
 	EddyVersion        string
 	Comment            string
-	Missing            bool // this node has no files for it
+	Missing            bool   // this node has no files for it
+	ImportedFrom       string // where an imported savepoint was taken; empty otherwise
 }
 
 // Job is one backfill in progress: a materialized view loading its inputs.

@@ -104,6 +104,8 @@ const (
 	AdminShutdown                 Code = "57P01"
 	CannotConnectNow              Code = "57P03"
 	SystemError                   Code = "58000"
+	UndefinedFile                 Code = "58P01"
+	DuplicateFile                 Code = "58P02"
 	IOError                       Code = "58030"
 	ConfigFile                    Code = "F0000"
 	Internal                      Code = "XX000"
