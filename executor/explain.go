@@ -33,6 +33,9 @@ func describe(n Node) string {
 		if n.Key != nil {
 			s = fmt.Sprintf("Index Scan using %s_pkey on %s (%s)", n.Name, n.Name, keyCondText(n.Key))
 		}
+		if n.Savepoint != "" {
+			s += " as of savepoint " + n.Savepoint
+		}
 		if len(n.Unused) > 0 {
 			s += fmt.Sprintf(" (%d of %d columns)", len(n.Cols)-len(n.Unused), len(n.Cols))
 		}

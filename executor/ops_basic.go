@@ -21,7 +21,11 @@ type scanOp struct {
 
 func (o *scanOp) Next(ctx context.Context) (arrow.Record, error) {
 	if o.it == nil {
-		t := o.ec.Reader.Catalog().TableByID(o.n.TableID)
+		rd, err := o.reader()
+		if err != nil {
+			return nil, err
+		}
+		t := rd.Catalog().TableByID(o.n.TableID)
 		if t == nil {
 			return nil, pgerror.Newf(pgerror.UndefinedTable, "relation with OID %d does not exist", o.n.TableID)
 		}

@@ -6,15 +6,20 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 
+	"github.com/eddydb/eddy/sql/pgerror"
 	"github.com/eddydb/eddy/sql/types"
 	"github.com/eddydb/eddy/storage"
 )
 
 // open starts the scan's read: the whole table, a span of keys, or one key (Reader.Get).
 func (o *scanOp) open(ctx context.Context, t *storage.TableDesc, cols []int) (storage.RecordIterator, error) {
+	rd, err := o.reader()
+	if err != nil {
+		return nil, err
+	}
 	k := o.n.Key
 	if k == nil {
-		return o.ec.Reader.Scan(t, cols)
+		return rd.Scan(t, cols)
 	}
 	eq := make([]any, len(k.Eq))
 	for i, e := range k.Eq {
@@ -44,7 +49,7 @@ func (o *scanOp) open(ctx context.Context, t *storage.TableDesc, cols []int) (st
 				return &rowsIter{}, nil
 			}
 		}
-		row, ok, err := o.ec.Reader.Get(t, eq)
+		row, ok, err := rd.Get(t, eq)
 		if err != nil || !ok {
 			return &rowsIter{}, err
 		}
@@ -57,7 +62,7 @@ func (o *scanOp) open(ctx context.Context, t *storage.TableDesc, cols []int) (st
 	if k.Hi != nil {
 		hiKey = append(append([]any(nil), eq...), hi)
 	}
-	return o.ec.Reader.ScanRange(t, cols, loKey, hiKey, k.Lo == nil || k.LoInc, k.Hi == nil || k.HiInc)
+	return rd.ScanRange(t, cols, loKey, hiKey, k.Lo == nil || k.LoInc, k.Hi == nil || k.HiInc)
 }
 
 // rowsIter yields full rows (from Reader.Get) as one record of the scanned columns.
@@ -92,3 +97,14 @@ func (it *rowsIter) Next() (arrow.Record, error) {
 }
 
 func (it *rowsIter) Close() error { return nil }
+
+// reader is the scan's read view: the statement's, or the savepoint's it reads AS OF.
+func (o *scanOp) reader() (storage.Reader, error) {
+	if o.n.Savepoint == "" {
+		return o.ec.Reader, nil
+	}
+	if o.ec.SavepointReader == nil {
+		return nil, pgerror.New(pgerror.FeatureNotSupported, "AS OF SAVEPOINT is not available here")
+	}
+	return o.ec.SavepointReader(o.n.Savepoint)
+}

@@ -36,6 +36,9 @@ type Scan struct {
 	// Key, when set, reads only the rows whose primary key it matches (an index scan of the
 	// primary key); nil reads the whole table.
 	Key *KeySpan
+	// Savepoint, when set, reads the table as it was in that durable savepoint (AS OF
+	// SAVEPOINT), through ExecContext.SavepointReaders.
+	Savepoint string
 }
 
 // KeySpan is a primary-key access path. Eq holds values for the leading key columns, in key

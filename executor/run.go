@@ -35,6 +35,9 @@ type ExecContext struct {
 	SysEnv     *systables.Env
 	// External feeds ExternalInput nodes (COPY FROM).
 	External storage.RecordIterator
+	// SavepointReader returns the read view of a durable savepoint, for scans AS OF SAVEPOINT
+	// name; the caller of Run closes what it handed out. nil: savepoints cannot be read.
+	SavepointReader func(name string) (storage.Reader, error)
 
 	outer    []any                  // the current outer binding of a correlated subquery
 	subCache map[*Subquery]*subMemo // results of subqueries, per outer binding

@@ -107,15 +107,14 @@ func (b *builder) fromItem(te sql.TableExpr, outer *outerCtx) (*rel, error) {
 				return &rel{node: d.r.node, cols: cols}, nil
 			}
 		}
+		if t.AsOfSavepoint != "" {
+			return b.savepointRel(t)
+		}
 		desc, vt, err := b.table(t.Name)
 		if err != nil {
 			return nil, err
 		}
 		qual, names := aliasOf(t.Alias, t.Name.Name)
-		if t.AsOfSavepoint != "" {
-			return nil, pgerror.New(pgerror.FeatureNotSupported, "AS OF SAVEPOINT is not supported yet").
-				WithPosition(t.Name.Pos)
-		}
 		var r *rel
 		if vt != nil {
 			vs := &executor.VirtualScan{Schema: vt.Schema, Name: vt.Name}
@@ -175,10 +174,15 @@ func (b *builder) fromItem(te sql.TableExpr, outer *outerCtx) (*rel, error) {
 
 // scanRel reads every column of a stored table.
 func (b *builder) scanRel(desc *storage.TableDesc, qual string) *rel {
+	return scanRelIn(b.env.Catalog, desc, qual)
+}
+
+// scanRelIn is scanRel for a table of catalog cat.
+func scanRelIn(cat *storage.Catalog, desc *storage.TableDesc, qual string) *rel {
 	sc := &executor.Scan{TableID: desc.ID, Name: desc.Name}
 	r := &rel{node: sc}
 	schema := ""
-	if s := b.env.Catalog.SchemaByID(desc.SchemaID); s != nil {
+	if s := cat.SchemaByID(desc.SchemaID); s != nil {
 		schema = s.Name
 	}
 	for i, c := range desc.Columns {
@@ -459,4 +463,54 @@ func (b *builder) joinUsing(l, r *rel, kind executor.JoinKind, names []string) (
 		cols = append(cols, c)
 	}
 	return &rel{node: node, cols: cols}, nil
+}
+
+// savepointRel plans `name AS OF SAVEPOINT s`: a scan of the relation as savepoint s holds it,
+// resolved in the catalog s was taken with (the relation may since have changed or gone).
+func (b *builder) savepointRel(t *sql.TableRef) (*rel, error) {
+	if b.env.AllowSources {
+		return nil, pgerror.New(pgerror.FeatureNotSupported, "a materialized view cannot read AS OF SAVEPOINT").
+			WithHint("Query the savepoint with SELECT, or start a view from it with CREATE MATERIALIZED VIEW ... FROM SAVEPOINT.").
+			WithPosition(t.Name.Pos)
+	}
+	if b.env.SavepointCatalog == nil {
+		return nil, pgerror.New(pgerror.FeatureNotSupported, "AS OF SAVEPOINT is not available here").WithPosition(t.Name.Pos)
+	}
+	cat, err := b.env.SavepointCatalog(t.AsOfSavepoint)
+	if err != nil {
+		return nil, err
+	}
+	schemas := b.searchPath()
+	if t.Name.Schema != "" {
+		schemas = []string{t.Name.Schema}
+	}
+	var desc *storage.TableDesc
+	for _, sn := range schemas {
+		if sc := cat.Schema(sn); sc != nil && desc == nil {
+			desc = cat.Table(sc.ID, t.Name.Name)
+		}
+	}
+	if desc == nil {
+		return nil, pgerror.Newf(pgerror.UndefinedTable, "relation \"%s\" does not exist in savepoint %q", t.Name.Name, t.AsOfSavepoint).
+			WithPosition(t.Name.Pos)
+	}
+	if desc.Kind == storage.KindSource {
+		return nil, pgerror.Newf(pgerror.FeatureNotSupported, "cannot query source \"%s\" directly", desc.Name).
+			WithHint("A source stores no rows: query a materialized view over it.").WithPosition(t.Name.Pos)
+	}
+	qual, names := aliasOf(t.Alias, t.Name.Name)
+	r := scanRelIn(cat, desc, qual)
+	r.node.(*executor.Scan).Savepoint = t.AsOfSavepoint
+	for i := range r.cols {
+		// The column reads no live table: RowDescription must not name one.
+		r.cols[i].tableID, r.cols[i].attNum = 0, 0
+	}
+	if names != nil {
+		cols, err := renameCols(r.cols, qual, names)
+		if err != nil {
+			return nil, err
+		}
+		r.cols = cols
+	}
+	return r, nil
 }

@@ -20,6 +20,9 @@ type Env struct {
 	// AllowSources lets FROM name a source (a materialized view's query reads its stream;
 	// a batch query cannot, as a source stores no rows).
 	AllowSources bool
+	// SavepointCatalog returns the catalog durable savepoint name was taken with (AS OF
+	// SAVEPOINT); nil where savepoints cannot be read.
+	SavepointCatalog func(name string) (*storage.Catalog, error)
 }
 
 // Column is one result column.

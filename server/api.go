@@ -53,6 +53,10 @@ func writeJSON(w http.ResponseWriter, v any) {
 func (n *Node) registerGauges() {
 	n.met.gaugeFunc("eddy_applied_index", "Index of the last log entry applied to the state.",
 		func() float64 { return float64(n.eng.store.AppliedIndex()) })
+	n.met.gaugeFunc("eddy_savepoint_create_apply_seconds", "How long the last SAVEPOINT held up the apply pipeline on this node.",
+		func() float64 { c, _ := n.eng.store.LastSavepointApply(); return c.Seconds() })
+	n.met.gaugeFunc("eddy_savepoint_rollback_apply_seconds", "How long the last ROLLBACK TO SAVEPOINT held up the apply pipeline on this node.",
+		func() float64 { _, r := n.eng.store.LastSavepointApply(); return r.Seconds() })
 	n.met.gaugeFunc("eddy_disk_free_bytes", "Bytes free on the disk of the data directory.",
 		func() float64 { return float64(n.eng.disk.free.Load()) })
 	n.met.gaugeFunc("eddy_disk_reserve_bytes", "Free disk space below which new data is refused (--min-free-disk).",

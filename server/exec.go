@@ -40,6 +40,12 @@ func (s *Session) execContext(ctx context.Context, rd storage.Reader, txn *stora
 			User: s.user, Database: s.db, SearchPath: s.settings.searchPath(), BackendPID: s.pid,
 		},
 		ReserveIDs: func(n int64) (int64, error) { return s.e.ids.reserve(ctx, n) },
+		SavepointReader: func(name string) (storage.Reader, error) {
+			if sr, ok := rd.(*stmtReader); ok {
+				return sr.savepoint(name)
+			}
+			return nil, pgerror.New(pgerror.FeatureNotSupported, "AS OF SAVEPOINT is not available here")
+		},
 		SysEnv: &systables.Env{User: s.user, Database: s.db, Settings: s.settings.vals, PID: s.pid, Query: s.query,
 			Jobs: s.e.jobs, Savepoints: s.e.systemSavepoints},
 	}

@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"strconv"
 	"strings"
@@ -167,4 +168,36 @@ func (n *Node) apiSavepoints(w http.ResponseWriter, r *http.Request) {
 			ImportedFrom: sp.ImportedFrom})
 	}
 	writeJSON(w, out)
+}
+
+// stmtReader is a statement's read view that also opens, once each, the savepoints its scans
+// read AS OF SAVEPOINT, and closes them with itself.
+type stmtReader struct {
+	storage.Reader
+	store *storage.Store
+	sps   map[string]storage.Reader
+}
+
+func (r *stmtReader) savepoint(name string) (storage.Reader, error) {
+	if rd := r.sps[name]; rd != nil {
+		return rd, nil
+	}
+	rd, err := r.store.SavepointReader(name)
+	if err != nil {
+		return nil, err
+	}
+	if r.sps == nil {
+		r.sps = map[string]storage.Reader{}
+	}
+	r.sps[name] = rd
+	return rd, nil
+}
+
+func (r *stmtReader) Close() error {
+	var errs []error
+	for _, rd := range r.sps {
+		errs = append(errs, rd.Close())
+	}
+	r.sps = nil
+	return errors.Join(append(errs, r.Reader.Close())...)
 }

@@ -160,6 +160,14 @@ func (s *Session) plannerEnv() *planner.Env {
 		User:       s.user,
 		Database:   s.db,
 		Settings:   s.settings.vals,
+		SavepointCatalog: func(name string) (*storage.Catalog, error) {
+			rd, err := s.e.store.SavepointReader(name)
+			if err != nil {
+				return nil, err
+			}
+			defer rd.Close()
+			return rd.Catalog(), nil
+		},
 	}
 }
 
@@ -388,9 +396,9 @@ func (s *Session) strongRead(ctx context.Context) error {
 // included) or a fresh snapshot.
 func (s *Session) reader() storage.Reader {
 	if s.tx != nil {
-		return viewGuard{s.tx.txn.Reader(), s.e.views}
+		return &stmtReader{Reader: viewGuard{s.tx.txn.Reader(), s.e.views}, store: s.e.store}
 	}
-	return viewGuard{s.e.store.NewReader(), s.e.views}
+	return &stmtReader{Reader: viewGuard{s.e.store.NewReader(), s.e.views}, store: s.e.store}
 }
 
 // rowsResult streams records from a producer and marks the transaction failed on error.

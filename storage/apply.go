@@ -57,7 +57,10 @@ func (s *Store) Apply(index uint64, cmd *Command) (*ApplyResult, error) {
 	if rej == nil && s.rollback != nil {
 		sp := *s.rollback
 		s.rollback = nil
-		return s.restoreSavepoint(index, sp)
+		start := time.Now()
+		res, err := s.restoreSavepoint(index, sp)
+		s.lastRollback.Store(int64(time.Since(start)))
+		return res, err
 	}
 	if s.derived && rej != nil {
 		if err := s.resetDeriver(); err != nil {

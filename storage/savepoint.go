@@ -279,8 +279,12 @@ func (s *Store) stageSavepoint(index uint64, db *pebble.DB, batch *pebble.Batch,
 			if err := s.adoptStaged(sp); err != nil {
 				return err
 			}
-		} else if err := s.writeSavepoint(sp); err != nil {
-			return err
+		} else {
+			start := time.Now()
+			if err := s.writeSavepoint(sp); err != nil {
+				return err
+			}
+			s.lastCreate.Store(int64(time.Since(start)))
 		}
 		b, err := json.Marshal(sp)
 		if err != nil {
@@ -301,6 +305,7 @@ func (s *Store) stageSavepoint(index uint64, db *pebble.DB, batch *pebble.Batch,
 			return fmt.Errorf("storage: stage savepoint release: %w", err)
 		}
 		s.afterCommit = func() {
+			s.closeSavepointReaders(name, false)
 			if err := os.RemoveAll(s.savepointDir(name)); err != nil {
 				s.log.Warn("storage: removing a released savepoint's files", "savepoint", name, "err", err)
 			}
@@ -683,6 +688,7 @@ func (s *Store) savepointsFromCheckpoint(src string) error {
 	}
 	for _, name := range slices.Sorted(maps.Keys(incoming)) {
 		dir := incoming[name]
+		s.closeSavepointReaders(name, false) // its files are replaced
 		if err := syncDir(filepath.Join(dir, "state")); err != nil {
 			return err
 		}
@@ -765,4 +771,106 @@ func (s *Store) adoptStaged(sp Savepoint) error {
 		return fmt.Errorf("storage: %w", err)
 	}
 	return syncDir(s.SavepointsDir())
+}
+
+// LastSavepointApply returns how long the apply goroutine spent on the last SAVEPOINT and the
+// last ROLLBACK TO SAVEPOINT this replica applied (0 before the first).
+func (s *Store) LastSavepointApply() (create, rollback time.Duration) {
+	return time.Duration(s.lastCreate.Load()), time.Duration(s.lastRollback.Load())
+}
+
+// openSavepoint is a savepoint's state opened read-only (AS OF SAVEPOINT), shared by readers.
+type openSavepoint struct {
+	ref *dbRef
+	cat *Catalog
+}
+
+// SavepointReader returns a read view of savepoint name's state, with the catalog it was taken
+// with: what SELECT ... AS OF SAVEPOINT reads. The first call opens the savepoint read-only
+// from a copy of its files (tables linked, the WAL flushed into a table), kept open until
+// RELEASE SAVEPOINT or Close.
+func (s *Store) SavepointReader(name string) (Reader, error) {
+	s.spOpen.Lock()
+	defer s.spOpen.Unlock()
+	o := s.spOpen.dbs[name]
+	if o == nil {
+		var err error
+		if o, err = s.openSavepointState(name); err != nil {
+			return nil, err
+		}
+		if s.spOpen.dbs == nil {
+			s.spOpen.dbs = map[string]*openSavepoint{}
+		}
+		s.spOpen.dbs[name] = o
+	}
+	o.ref.readers.Add(1)
+	return &snapshotReader{ref: o.ref, snap: o.ref.db.NewSnapshot(), cat: o.cat, batchRows: int(s.batchRows.Load())}, nil
+}
+
+// openSavepointState opens savepoint name for reading; the caller holds spOpen.
+func (s *Store) openSavepointState(name string) (*openSavepoint, error) {
+	db, err := s.currentDB()
+	if err != nil {
+		return nil, err
+	}
+	if _, ok, err := getSavepoint(db, name); err != nil {
+		return nil, err
+	} else if !ok {
+		return nil, errNoSavepoint(name)
+	}
+	root := s.savepointDir(name)
+	dir := filepath.Join(root, "read")
+	if _, err := os.Stat(dir); err != nil {
+		tmp := filepath.Join(root, ".read")
+		if err := os.RemoveAll(tmp); err != nil {
+			return nil, fmt.Errorf("storage: %w", err)
+		}
+		if err := materializeCheckpoint(filepath.Join(root, "state"), tmp); err != nil {
+			_ = os.RemoveAll(tmp)
+			return nil, pgerror.Newf(pgerror.ObjectNotInPrerequisiteState, "savepoint %q cannot be read on this node: %v", name, err)
+		}
+		if err := flushPebble(tmp, s.log); err != nil {
+			_ = os.RemoveAll(tmp)
+			return nil, fmt.Errorf("storage: open savepoint %q: %w", name, err)
+		}
+		if err := os.Rename(tmp, dir); err != nil {
+			return nil, fmt.Errorf("storage: %w", err)
+		}
+	}
+	opts := pebbleOptions(s.log)
+	defer opts.Cache.Unref()
+	opts.ReadOnly = true
+	pdb, err := pebble.Open(dir, opts)
+	if err != nil {
+		return nil, fmt.Errorf("storage: open savepoint %q: %w", name, err)
+	}
+	cat, _, _, err := loadMeta(pdb)
+	if err != nil {
+		_ = pdb.Close()
+		return nil, fmt.Errorf("storage: savepoint %q: %w", name, err)
+	}
+	return &openSavepoint{ref: &dbRef{db: pdb, subdir: dir}, cat: cat}, nil
+}
+
+// closeSavepointReaders forgets savepoint name's read-only state ("" for every one); each
+// closes once its last reader has (at once with wait, for Close, whose readers are gone).
+func (s *Store) closeSavepointReaders(name string, wait bool) {
+	s.spOpen.Lock()
+	defer s.spOpen.Unlock()
+	for n, o := range s.spOpen.dbs {
+		if name != "" && n != name {
+			continue
+		}
+		delete(s.spOpen.dbs, n)
+		if wait {
+			o.ref.readers.Wait()
+			_ = o.ref.db.Close()
+			continue
+		}
+		go func() {
+			// Owned by the savepoint's readers: exits once the last of them closes.
+			o.ref.readers.Wait()
+			_ = o.ref.db.Close()
+		}()
+	}
 }

@@ -222,7 +222,7 @@ func TestCheckpointIntervalAndAPI(t *testing.T) {
 	}
 }
 
-func mustExec(t *testing.T, c *pgx.Conn, sql string, args ...any) {
+func mustExec(t testing.TB, c *pgx.Conn, sql string, args ...any) {
 	t.Helper()
 	if _, err := c.Exec(context.Background(), sql, args...); err != nil {
 		t.Fatalf("%s: %v", sql, err)
