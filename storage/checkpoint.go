@@ -21,17 +21,19 @@ import (
 // WAL under the commit lock and makes L0 files to compact, on the cores apply runs on).
 //
 // The savepoints go along (see savepointsIntoCheckpoint), so that a replica rebuilt from the
-// checkpoint can restore them like the others.
+// checkpoint can restore them like the others. They are linked after the state is copied:
+// a savepoint taken or released in between is set right when the restored replica replays the
+// log after the checkpoint's index (files its registry does not list are collected at restore,
+// and the command that released one releases it there too).
 func (s *Store) Checkpoint(dir string) error {
-	// No savepoint is taken or released meanwhile: the registry in the copy matches the
-	// savepoint files that go with it.
-	s.spMu.Lock()
-	defer s.spMu.Unlock()
 	lengths, err := s.checkpointState(dir)
 	if err != nil {
 		return err
 	}
-	if err := s.savepointsIntoCheckpoint(dir, lengths); err != nil {
+	s.spMu.Lock() // no savepoint directory changes while its files are linked
+	err = s.savepointsIntoCheckpoint(dir, lengths)
+	s.spMu.Unlock()
+	if err != nil {
 		return err
 	}
 	return writeLengths(dir, lengths)
@@ -47,7 +49,7 @@ func (s *Store) checkpointState(dir string) (map[string]int64, error) {
 	defer ref.readers.Done()
 	ref.fs.begin(dir)
 	err = ref.db.Checkpoint(dir, pebble.WithFlushedWAL())
-	lengths := ref.fs.end()
+	lengths := ref.fs.end(dir)
 	if err != nil {
 		return nil, fmt.Errorf("storage: checkpoint to %s: %w", dir, err)
 	}

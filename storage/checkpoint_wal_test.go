@@ -87,3 +87,63 @@ func TestCheckpointSharesWAL(t *testing.T) {
 		}
 	}
 }
+
+// TestConcurrentCheckpoints takes checkpoints from two goroutines while commands apply (a
+// Raft checkpoint and a savepoint's share the WAL at once): each restores to exactly the rows
+// of the index it holds.
+func TestConcurrentCheckpoints(t *testing.T) {
+	db := newTestDB(t)
+	tb := db.createTable("t", []int{0}, colSpec{"id", types.Int8T}, colSpec{"s", types.TextT})
+	first := db.idx + 1 // the index of the write of row 0
+	pad := strings.Repeat("y", 500)
+	stop := make(chan struct{})
+	dirs := make(chan string, 64)
+	errs := make(chan error, 2)
+	for g := range 2 {
+		go func() {
+			for i := 0; ; i++ {
+				select {
+				case <-stop:
+					errs <- nil
+					return
+				default:
+				}
+				dir := filepath.Join(t.TempDir(), fmt.Sprintf("c%d-%d", g, i))
+				if err := db.s.Checkpoint(dir); err != nil {
+					errs <- err
+					return
+				}
+				dirs <- dir
+			}
+		}()
+	}
+	for id := range int64(300) {
+		db.mustApply(write(tb, nil, [][]any{{id, pad}}))
+	}
+	close(stop)
+	for range 2 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	close(dirs)
+	n := 0
+	for dir := range dirs {
+		other := newTestDB(t)
+		if err := other.s.RestoreFrom(dir); err != nil {
+			t.Fatal(err)
+		}
+		applied := other.s.AppliedIndex()
+		want := int64(0)
+		if applied >= first {
+			want = int64(applied - first + 1)
+		}
+		if got := int64(len(other.rows(tb))); got != want {
+			t.Fatalf("checkpoint %s at index %d holds %d rows, want %d", filepath.Base(dir), applied, got, want)
+		}
+		n++
+	}
+	if n < 4 {
+		t.Fatalf("only %d checkpoints were taken", n)
+	}
+}

@@ -62,8 +62,9 @@ type Store struct {
 		sync.Mutex
 		dbs map[string]*openSavepoint
 	}
-	// spMu is held by Apply through a savepoint command and by Checkpoint, so a checkpoint's
-	// savepoint registry always matches the savepoint files it carries.
+	// spMu is held by Apply through a savepoint command, by Checkpoint while it links the
+	// savepoints' files, and by exports while they link one: no savepoint directory changes
+	// under them.
 	spMu sync.Mutex
 }
 

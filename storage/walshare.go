@@ -48,45 +48,50 @@ func CheckpointLengths(dir string) (map[string]int64, error) {
 // final sync becomes one fsync of the linked file, which WALBytesPerSync keeps nearly clean.
 // Pebble never rewrites a WAL in place (recycling is off, see noRecycleCleaner), so the prefix
 // stays as it was when linked.
+//
+// Several checkpoints may be written at once (a Raft checkpoint and a SAVEPOINT): each has its
+// own destination, and a WAL file is linked into a destination when Pebble creates its copy
+// there (file deletions are off while a checkpoint runs, so the live file is still there).
 type walShareFS struct {
 	vfs.FS
 	live string // the store's directory, where its WAL files are
 
-	ckpt    sync.Mutex // held from begin to end: one checkpoint at a time
-	mu      sync.Mutex
-	dest    string
-	lengths map[string]int64
-	linked  map[string]bool // WAL files already linked into dest (by Open)
+	mu sync.Mutex
+	// dests maps each checkpoint being written to the lengths of the WAL files shared with it.
+	dests map[string]map[string]int64
 }
 
 func newWALShareFS(live string) *walShareFS { return &walShareFS{FS: vfs.Default, live: live} }
 
 // begin makes WAL copies into dest links; end returns their lengths and stops.
 func (fs *walShareFS) begin(dest string) {
-	fs.ckpt.Lock()
 	fs.mu.Lock()
-	fs.dest, fs.lengths, fs.linked = filepath.Clean(dest), map[string]int64{}, map[string]bool{}
+	if fs.dests == nil {
+		fs.dests = map[string]map[string]int64{}
+	}
+	fs.dests[filepath.Clean(dest)] = map[string]int64{}
 	fs.mu.Unlock()
 }
 
-func (fs *walShareFS) end() map[string]int64 {
+func (fs *walShareFS) end(dest string) map[string]int64 {
 	fs.mu.Lock()
-	out := fs.lengths
-	fs.dest, fs.lengths, fs.linked = "", nil, nil
-	fs.mu.Unlock()
-	fs.ckpt.Unlock()
+	defer fs.mu.Unlock()
+	dest = filepath.Clean(dest)
+	out := fs.dests[dest]
+	delete(fs.dests, dest)
 	return out
 }
 
 // Open is the copy's source: Pebble opens the live WAL to read it whole. Reading it would be
 // wasted (the copy's writes are discarded), and on a busy 2-core machine the tens of MiB of
-// memory copying slowed applies, so the link is made here and the file returned only counts
-// what a read would have returned, up to the length the WAL has now.
+// memory copying slowed applies, so the file returned only counts what a read would have
+// returned, up to the length the WAL has now. Pebble opens a live WAL for reading only to copy
+// it into a checkpoint.
 func (fs *walShareFS) Open(name string, opts ...vfs.OpenOption) (vfs.File, error) {
 	fs.mu.Lock()
-	dest := fs.dest
+	active := len(fs.dests) > 0
 	fs.mu.Unlock()
-	if dest == "" || filepath.Dir(name) != filepath.Clean(fs.live) || !strings.HasSuffix(name, ".log") {
+	if !active || filepath.Dir(name) != filepath.Clean(fs.live) || !strings.HasSuffix(name, ".log") {
 		return fs.FS.Open(name, opts...)
 	}
 	f, err := fs.FS.Open(name, opts...)
@@ -97,13 +102,6 @@ func (fs *walShareFS) Open(name string, opts ...vfs.OpenOption) (vfs.File, error
 	if err != nil {
 		return f, nil
 	}
-	base := filepath.Base(name)
-	if err := fs.FS.Link(name, filepath.Join(dest, base)); err != nil {
-		return f, nil // no hard links here: Pebble copies for real
-	}
-	fs.mu.Lock()
-	fs.linked[base] = true
-	fs.mu.Unlock()
 	return &countingReader{File: f, left: fi.Size()}, nil
 }
 
@@ -124,29 +122,29 @@ func (r *countingReader) Read(p []byte) (int, error) {
 
 func (fs *walShareFS) Create(name string) (vfs.File, error) {
 	fs.mu.Lock()
-	share := fs.dest != "" && filepath.Dir(name) == fs.dest && strings.HasSuffix(name, ".log")
-	linked := share && fs.linked[filepath.Base(name)]
+	lengths := fs.dests[filepath.Dir(name)]
 	fs.mu.Unlock()
-	if !share {
+	if lengths == nil || !strings.HasSuffix(name, ".log") {
 		return fs.FS.Create(name)
 	}
 	base := filepath.Base(name)
-	if !linked {
-		if err := fs.FS.Link(filepath.Join(fs.live, base), name); err != nil {
-			return fs.FS.Create(name) // no hard links here: let Pebble copy
-		}
+	if err := fs.FS.Link(filepath.Join(fs.live, base), name); err != nil {
+		// No hard links here: let Pebble copy for real. The source it reads is a counting
+		// reader, so open it again for real bytes.
+		return nil, fmt.Errorf("storage: link WAL %s into a checkpoint: %w", base, err)
 	}
 	f, err := fs.FS.Open(name)
 	if err != nil {
 		return nil, err
 	}
-	return &sharedWAL{File: f, fs: fs, name: base}, nil
+	return &sharedWAL{File: f, fs: fs, lengths: lengths, name: base}, nil
 }
 
 // sharedWAL is the checkpoint's end of a WAL copy: writes are counted, not written.
 type sharedWAL struct {
 	vfs.File // the linked file, open for reading (fsync works on it all the same)
 	fs       *walShareFS
+	lengths  map[string]int64 // its checkpoint's, guarded by fs.mu
 	name     string
 	n        int64
 }
@@ -174,9 +172,7 @@ func (w *sharedWAL) SyncTo(int64) (fullSync bool, err error) { return false, nil
 
 func (w *sharedWAL) Close() error {
 	w.fs.mu.Lock()
-	if w.fs.lengths != nil {
-		w.fs.lengths[w.name] = w.n
-	}
+	w.lengths[w.name] = w.n
 	w.fs.mu.Unlock()
 	return w.File.Close()
 }
