@@ -11,7 +11,9 @@ import (
 )
 
 // Pausing: ALTER SOURCE s PAUSE | RESUME stops and restarts one connector's ingestion;
-// ALTER SYSTEM PAUSE [WITH SAVEPOINT name] | RESUME every connector's. Both are replicated
+// ALTER SYSTEM PAUSE [WITH SAVEPOINT name] | RESUME every connector's; ALTER MATERIALIZED
+// VIEW v PAUSE | RESUME freezes one view (its input changes wait in a durable buffer that
+// RESUME applies in order, executor/views). Both are replicated
 // catalog changes (they survive restarts), and the apply path refuses ingestion while paused,
 // so a pause is exact at its log index: nothing is read after it, and resuming continues from
 // the same offset (nothing lost, nothing read twice).
@@ -39,20 +41,24 @@ func (s *Session) alterPause(ctx context.Context, n *sql.AlterPauseStmt) (pgwire
 			}
 		}
 		return tagResult("ALTER SYSTEM"), nil
-	case "source":
+	case "source", "materialized view":
+		tag := "ALTER " + strings.ToUpper(n.Kind)
 		for attempt := 0; ; attempt++ {
 			cat := s.e.store.Catalog()
 			t := s.lookupRelation(cat, n.Name)
 			if t == nil {
 				if n.IfExists {
-					return tagResult("ALTER SOURCE", pgwire.Notice{Severity: "NOTICE", Code: "00000",
+					return tagResult(tag, pgwire.Notice{Severity: "NOTICE", Code: "00000",
 						Message: "relation \"" + n.Name.Name + "\" does not exist, skipping"}), nil
 				}
 				return nil, pgerror.Newf(pgerror.UndefinedTable, "relation \"%s\" does not exist", n.Name.Name).WithPosition(n.Name.Pos)
 			}
-			if t.Connector == nil {
+			switch {
+			case n.Kind == "source" && t.Connector == nil:
 				return nil, pgerror.Newf(pgerror.WrongObjectType, "\"%s\" is not a source", t.Name).
 					WithHint("Only sources and tables declared WITH (connector = ...) ingest.")
+			case n.Kind == "materialized view" && t.Kind != storage.KindMaterializedView:
+				return nil, pgerror.Newf(pgerror.WrongObjectType, "\"%s\" is not a materialized view", t.Name)
 			}
 			_, err := s.e.propose(ctx, &storage.Command{DDL: &storage.DDL{ExpectCatalogVersion: cat.Version,
 				SetPaused: &storage.SetPaused{ID: t.ID, Paused: n.Pause}}})
@@ -62,11 +68,10 @@ func (s *Session) alterPause(ctx context.Context, n *sql.AlterPauseStmt) (pgwire
 			if err != nil {
 				return nil, err
 			}
-			return tagResult("ALTER SOURCE"), nil
+			return tagResult(tag), nil
 		}
 	}
-	return nil, pgerror.Newf(pgerror.FeatureNotSupported, "ALTER %s ... %s is not supported yet", strings.ToUpper(n.Kind), verb).
-		WithHint("Pause the sources it reads with ALTER SOURCE ... PAUSE, or all of them with ALTER SYSTEM PAUSE.")
+	return nil, pgerror.Newf(pgerror.FeatureNotSupported, "ALTER %s ... %s is not supported", strings.ToUpper(n.Kind), verb)
 }
 
 // lookupRelation resolves a relation name through the session's search path.

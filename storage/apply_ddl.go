@@ -380,14 +380,15 @@ func sortByID(nc *Catalog) {
 	slices.SortFunc(nc.Tables, func(a, b *TableDesc) int { return int(a.ID) - int(b.ID) })
 }
 
-// setPaused pauses or resumes a connector-fed relation's ingestion.
+// setPaused pauses or resumes a connector-fed relation's ingestion, or a materialized view's
+// maintenance.
 func setPaused(nc *Catalog, sp *SetPaused) error {
 	for i, t := range nc.Tables {
 		if t.ID != sp.ID {
 			continue
 		}
-		if t.Connector == nil {
-			return pgerror.Newf(pgerror.WrongObjectType, "%q has no connector to pause", t.Name)
+		if t.Connector == nil && t.Kind != KindMaterializedView {
+			return pgerror.Newf(pgerror.WrongObjectType, "%q is neither a source nor a materialized view", t.Name)
 		}
 		c := *t
 		c.Paused = sp.Paused

@@ -81,7 +81,8 @@ type TableDesc struct {
 	// Watermark is the event-time watermark of a connector-fed relation, nil when none.
 	Watermark *WatermarkDef
 	// Paused stops a connector-fed relation's ingestion (ALTER SOURCE ... PAUSE): its offset
-	// stays where it is until RESUME.
+	// stays where it is until RESUME. On a materialized view (ALTER MATERIALIZED VIEW ... PAUSE)
+	// it freezes the view: its input changes wait in a buffer until RESUME applies them.
 	Paused bool
 }
 

@@ -45,7 +45,8 @@ type DDL struct {
 	SetPaused            *SetPaused     `json:",omitempty"`
 }
 
-// SetPaused pauses (or resumes) the ingestion of connector-fed relation ID.
+// SetPaused pauses (or resumes) the ingestion of connector-fed relation ID, or the
+// maintenance of materialized view ID.
 type SetPaused struct {
 	ID     uint32
 	Paused bool `json:",omitempty"`
@@ -425,3 +426,9 @@ func readRecord(b []byte) (arrow.Record, []byte, error) {
 	}
 	return nil, nil, errors.New("storage: IPC stream with several batches")
 }
+
+// AppendRecord appends rec (nil allowed) to b in the encoding commands use for row batches.
+func AppendRecord(b []byte, rec arrow.Record) ([]byte, error) { return appendRecord(b, rec) }
+
+// ReadRecord reads what AppendRecord wrote and returns the rest of b.
+func ReadRecord(b []byte) (arrow.Record, []byte, error) { return readRecord(b) }

@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"math/rand/v2"
+	"slices"
 	"testing"
 	"time"
 
@@ -80,8 +82,58 @@ func TestPauseResume(t *testing.T) {
 	expectCode(t, c, "ALTER SOURCE acct PAUSE", "42809")
 	expectCode(t, c, "ALTER SOURCE nope PAUSE", "42P01")
 	mustExec(t, c, "ALTER SOURCE IF EXISTS nope PAUSE")
-	expectCode(t, c, "ALTER MATERIALIZED VIEW dg_k PAUSE", "0A000")
+	expectCode(t, c, "ALTER MATERIALIZED VIEW acct PAUSE", "42809")
+	expectCode(t, c, "ALTER SOURCE dg_k PAUSE", "42809")
 	mustExec(t, c, "BEGIN")
 	expectCode(t, c, "ALTER SOURCE dg PAUSE", "25001")
 	mustExec(t, c, "ROLLBACK")
+}
+
+// TestPauseMaterializedView freezes one view (and so the view over it) while its inputs keep
+// changing, across a kill -9; RESUME applies what it missed, in order, and it equals its query
+// again at once. The other views never stop.
+func TestPauseMaterializedView(t *testing.T) {
+	srv := proc.Start(t, "--checkpoint-interval", "200ms")
+	c := srv.Connect(t)
+	setupSavepointDB(t, c)
+	over := map[string]string{"dg_k_total": "SELECT count(*) AS groups, sum(n) AS rows FROM dg_k"}
+	mustExec(t, c, "CREATE MATERIALIZED VIEW dg_k_total AS "+over["dg_k_total"])
+	ctx := context.Background()
+	for checkDG(t, c, "starting") < 2000 {
+		time.Sleep(20 * time.Millisecond)
+	}
+	live := map[string]string{"acct_g": savepointViews["acct_g"], "dg_acct": savepointViews["dg_acct"]}
+	mustExec(t, c, "ALTER MATERIALIZED VIEW dg_k PAUSE")
+	frozen := textRows(t, ctx, c.PgConn(), "SELECT * FROM dg_k")
+	frozenTotal := textRows(t, ctx, c.PgConn(), "SELECT * FROM dg_k_total")
+	model := acctModel{}
+	upsertAcct(t, c, model, rand.New(rand.NewPCG(1, 2)), 100, 300)
+	time.Sleep(500 * time.Millisecond)
+	check := func(when string) {
+		t.Helper()
+		if got := textRows(t, ctx, c.PgConn(), "SELECT * FROM dg_k"); !slices.Equal(got, frozen) {
+			t.Fatalf("%s: the paused view changed: %s", when, firstDiff(got, frozen))
+		}
+		if got := textRows(t, ctx, c.PgConn(), "SELECT * FROM dg_k_total"); !slices.Equal(got, frozenTotal) {
+			t.Fatalf("%s: the view over the paused view changed: %s", when, firstDiff(got, frozenTotal))
+		}
+		checkViewsOf(t, c, live, when) // the others go on
+	}
+	check("paused")
+	n := checkDG(t, c, "paused")
+	srv.Kill()
+	srv.Restart()
+	c = srv.Connect(t)
+	for checkDG(t, c, "after the restart") < n+500 {
+		time.Sleep(20 * time.Millisecond)
+	}
+	check("paused, after kill -9 and restart")
+
+	mustExec(t, c, "ALTER MATERIALIZED VIEW dg_k RESUME")
+	checkViewsOf(t, c, savepointViews, "right after RESUME")
+	checkViewsOf(t, c, over, "right after RESUME")
+	waitDG(t, c, savepointDGRows)
+	checkViewsOf(t, c, savepointViews, "at the end of the stream")
+	checkViewsOf(t, c, over, "at the end of the stream")
+	expectCode(t, c, "ALTER MATERIALIZED VIEW nope PAUSE", "42P01")
 }

@@ -59,6 +59,9 @@ type Options struct {
 const (
 	jobPrefix    byte = 'j' // 'j' + view ID: backfill progress of a view still backfilling
 	offsetPrefix byte = 'o' // 'o' + relation ID: next offset of a connector
+	// pausePrefix + view ID + log index + ordinal: an input change a paused view has not
+	// applied yet, in the order it arrived.
+	pausePrefix byte = 'q'
 )
 
 func idKey(prefix byte, id uint32) []byte {
@@ -122,6 +125,10 @@ type running struct {
 	backfill *Backfill            // nil once complete
 	dirtyJob bool
 	start    uint64
+	// paused is set while ALTER MATERIALIZED VIEW ... PAUSE holds: input changes go to the
+	// view's buffer instead of its dataflow. drain is set by RESUME for the command that
+	// applies the buffer.
+	paused, drain bool
 }
 
 // Maintainer is the storage.Deriver that maintains views. One goroutine (the apply loop)
@@ -264,7 +271,7 @@ func (m *Maintainer) start(db pebble.Reader, cat *storage.Catalog, t *storage.Ta
 	if err != nil {
 		return nil, nil, err
 	}
-	r := &running{desc: t, coder: storage.NewViewRowCoder(t), srcTypes: map[uint32][]types.T{}, order: backfillOrder(t, cat),
+	r := &running{desc: t, paused: t.Paused, coder: storage.NewViewRowCoder(t), srcTypes: map[uint32][]types.T{}, order: backfillOrder(t, cat),
 		ec: &executor.ExecContext{Mem: memory.DefaultAllocator, Fn: &fn.Context{Format: fc}}}
 	for _, n := range g.Nodes {
 		if src, ok := n.Spec.(*stream.SourceSpec); ok {
@@ -505,6 +512,18 @@ func (m *Maintainer) Derive(d *storage.Derivation) (err error) {
 	ctx := context.Background()
 	for _, id := range ids {
 		r := m.views[id]
+		if r.drain {
+			r.drain = false
+			if err := m.drain(ctx, d, r, cs, pending); err != nil {
+				return err
+			}
+		}
+		if r.paused {
+			if err := m.buffer(d, r, cs); err != nil {
+				return err
+			}
+			continue // nor backfill nor watermarks: the view stays as it was
+		}
 		if err := m.propagate(ctx, d, r, cs, pending); err != nil {
 			return err
 		}
@@ -737,14 +756,22 @@ func (m *Maintainer) catalogChanged(d *storage.Derivation, pending map[uint32][]
 		delete(m.views, t.ID)
 		delete(m.sources, t.ID)
 		delete(m.conns, t.ID)
-		for _, p := range [][]byte{stream.ViewStatePrefix(t.ID), idKey(jobPrefix, t.ID), idKey(offsetPrefix, t.ID)} {
+		for _, p := range [][]byte{stream.ViewStatePrefix(t.ID), idKey(jobPrefix, t.ID), idKey(offsetPrefix, t.ID), idKey(pausePrefix, t.ID)} {
 			if err := d.Batch.DeleteRange(p, stream.PrefixEnd(p), nil); err != nil {
 				return fmt.Errorf("views: clear state of %d: %w", t.ID, err)
 			}
 		}
 	}
 	for _, t := range d.New.Tables {
-		if d.Old.TableByID(t.ID) != nil {
+		if old := d.Old.TableByID(t.ID); old != nil {
+			if r := m.views[t.ID]; r != nil && old.Paused != t.Paused {
+				if t.Paused && r.backfill != nil {
+					return pgerror.Newf(pgerror.ObjectNotInPrerequisiteState,
+						"materialized view \"%s\" is still being backfilled", t.Name).
+						WithHint("Pause it once its CREATE MATERIALIZED VIEW has finished.")
+				}
+				r.desc, r.paused, r.drain = t, t.Paused, !t.Paused
+			}
 			continue
 		}
 		if t.Connector != nil {
@@ -1125,4 +1152,104 @@ func readConn(db pebble.Reader, id uint32) (*ConnState, error) {
 		return nil, fmt.Errorf("views: corrupt offset of %d: %w", id, err)
 	}
 	return c, nil
+}
+
+// buffer keeps the input changes of paused view r from this command (in cs) in the view's
+// pause buffer, in the command's batch, for RESUME to apply in order.
+func (m *Maintainer) buffer(d *storage.Derivation, r *running, cs changeSet) error {
+	seq := uint32(0)
+	for i, dep := range r.desc.View.DependsOn {
+		for _, b := range cs[dep] {
+			if b.Len() == 0 {
+				continue
+			}
+			v := binary.AppendUvarint(nil, uint64(i))
+			v = binary.AppendUvarint(v, uint64(len(b.W)))
+			for _, w := range b.W {
+				v = binary.AppendVarint(v, w)
+			}
+			v, err := storage.AppendRecord(v, b.Rec)
+			if err != nil {
+				return fmt.Errorf("views: buffer a change of paused view %q: %w", r.desc.Name, err)
+			}
+			key := binary.BigEndian.AppendUint32(binary.BigEndian.AppendUint64(idKey(pausePrefix, r.desc.ID), d.Index), seq)
+			seq++
+			if err := d.Batch.Set(key, v, nil); err != nil {
+				return fmt.Errorf("views: buffer a change of paused view %q: %w", r.desc.Name, err)
+			}
+		}
+	}
+	return nil
+}
+
+// drain applies the changes paused view r buffered, in order, through its dataflow (RESUME),
+// and empties the buffer.
+func (m *Maintainer) drain(ctx context.Context, d *storage.Derivation, r *running, cs changeSet, pending map[uint32][]stream.ChangeBatch) error {
+	prefix := idKey(pausePrefix, r.desc.ID)
+	end := stream.PrefixEnd(prefix)
+	it, err := d.DB.NewIter(&pebble.IterOptions{LowerBound: prefix, UpperBound: end})
+	if err != nil {
+		return fmt.Errorf("views: read the pause buffer of %q: %w", r.desc.Name, err)
+	}
+	defer it.Close()
+	for it.First(); it.Valid(); it.Next() {
+		b, i, err := decodeBuffered(it.Value())
+		if err != nil {
+			return fmt.Errorf("views: pause buffer of %q: %w", r.desc.Name, err)
+		}
+		if i >= len(r.desc.View.DependsOn) {
+			b.Release()
+			return fmt.Errorf("views: pause buffer of %q names input %d", r.desc.Name, i)
+		}
+		t := d.New.TableByID(r.desc.View.DependsOn[i])
+		if t == nil {
+			b.Release()
+			return pgerror.Newf(pgerror.Internal, "view %q reads a dropped relation %d", r.desc.Name, r.desc.View.DependsOn[i])
+		}
+		err = m.push(ctx, r, t, i, b, cs, pending)
+		b.Release()
+		if err != nil {
+			return err
+		}
+	}
+	if err := it.Error(); err != nil {
+		return fmt.Errorf("views: read the pause buffer of %q: %w", r.desc.Name, err)
+	}
+	if err := d.Batch.DeleteRange(prefix, end, nil); err != nil {
+		return fmt.Errorf("views: clear the pause buffer of %q: %w", r.desc.Name, err)
+	}
+	return nil
+}
+
+// decodeBuffered reads one buffered change: the input's index, the weights, the rows.
+func decodeBuffered(v []byte) (stream.ChangeBatch, int, error) {
+	i, n := binary.Uvarint(v)
+	if n <= 0 {
+		return stream.ChangeBatch{}, 0, fmt.Errorf("bad input index")
+	}
+	v = v[n:]
+	cnt, n := binary.Uvarint(v)
+	if n <= 0 || cnt > uint64(len(v)) {
+		return stream.ChangeBatch{}, 0, fmt.Errorf("bad weight count")
+	}
+	v = v[n:]
+	w := make([]int64, cnt)
+	for k := range w {
+		x, n := binary.Varint(v)
+		if n <= 0 {
+			return stream.ChangeBatch{}, 0, fmt.Errorf("bad weight")
+		}
+		w[k], v = x, v[n:]
+	}
+	rec, _, err := storage.ReadRecord(v)
+	if err != nil {
+		return stream.ChangeBatch{}, 0, err
+	}
+	if rec == nil || rec.NumRows() != int64(len(w)) {
+		if rec != nil {
+			rec.Release()
+		}
+		return stream.ChangeBatch{}, 0, fmt.Errorf("rows and weights disagree")
+	}
+	return stream.ChangeBatch{Rec: rec, W: w}, int(i), nil
 }
