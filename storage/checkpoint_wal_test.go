@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/eddydb/eddy/sql/types"
@@ -97,7 +98,8 @@ func TestConcurrentCheckpoints(t *testing.T) {
 	first := db.idx + 1 // the index of the write of row 0
 	pad := strings.Repeat("y", 500)
 	stop := make(chan struct{})
-	dirs := make(chan string, 64)
+	dirs := make(chan string, 4096)
+	var taken atomic.Int32
 	errs := make(chan error, 2)
 	for g := range 2 {
 		go func() {
@@ -114,10 +116,11 @@ func TestConcurrentCheckpoints(t *testing.T) {
 					return
 				}
 				dirs <- dir
+				taken.Add(1)
 			}
 		}()
 	}
-	for id := range int64(300) {
+	for id := int64(0); id < 300 || taken.Load() < 6; id++ {
 		db.mustApply(write(tb, nil, [][]any{{id, pad}}))
 	}
 	close(stop)
@@ -127,8 +130,18 @@ func TestConcurrentCheckpoints(t *testing.T) {
 		}
 	}
 	close(dirs)
-	n := 0
+	var all []string
 	for dir := range dirs {
+		all = append(all, dir)
+	}
+	if len(all) < 6 {
+		t.Fatalf("only %d checkpoints were taken", len(all))
+	}
+	n := 0
+	for k, dir := range all {
+		if k%max(1, len(all)/12) != 0 {
+			continue // a dozen of them, spread over the run
+		}
 		other := newTestDB(t)
 		if err := other.s.RestoreFrom(dir); err != nil {
 			t.Fatal(err)
@@ -143,7 +156,33 @@ func TestConcurrentCheckpoints(t *testing.T) {
 		}
 		n++
 	}
-	if n < 4 {
-		t.Fatalf("only %d checkpoints were taken", n)
+	t.Logf("%d checkpoints taken concurrently, %d restored and checked", len(all), n)
+}
+
+// TestCheckpointAfterLargeBatch: a batch larger than half a memtable becomes a memtable of its
+// own that shares the WAL with the one before, so Pebble copies that WAL twice into one
+// checkpoint; the second copy finds the first one's link. Restoring gives every row.
+func TestCheckpointAfterLargeBatch(t *testing.T) {
+	db := newTestDB(t)
+	tb := db.createTable("t", []int{0}, colSpec{"id", types.Int8T}, colSpec{"s", types.TextT})
+	db.mustApply(write(tb, nil, [][]any{{int64(-1), "small"}}))
+	pad := strings.Repeat("z", 1000)
+	var rows [][]any
+	for id := range int64(40000) { // about 40 MB in one command
+		rows = append(rows, []any{id, pad})
+	}
+	db.mustApply(write(tb, nil, rows))
+	for i := range 2 {
+		dir := filepath.Join(t.TempDir(), fmt.Sprintf("ckpt%d", i))
+		if err := db.s.Checkpoint(dir); err != nil {
+			t.Fatalf("checkpoint %d: %v", i, err)
+		}
+		other := newTestDB(t)
+		if err := other.s.RestoreFrom(dir); err != nil {
+			t.Fatal(err)
+		}
+		if got := len(other.rows(tb)); got != 40001 {
+			t.Fatalf("restored checkpoint %d holds %d rows, want 40001", i, got)
+		}
 	}
 }

@@ -128,9 +128,12 @@ func (fs *walShareFS) Create(name string) (vfs.File, error) {
 		return fs.FS.Create(name)
 	}
 	base := filepath.Base(name)
-	if err := fs.FS.Link(filepath.Join(fs.live, base), name); err != nil {
-		// No hard links here: let Pebble copy for real. The source it reads is a counting
-		// reader, so open it again for real bytes.
+	live := filepath.Join(fs.live, base)
+	if err := fs.FS.Link(live, name); err != nil && !sameFile(live, name) {
+		// Pebble copies one WAL twice when two queued memtables share it (a large batch
+		// becomes a memtable of its own): the second copy finds the first one's link, which
+		// is fine. Anything else (no hard links on this file system) fails the checkpoint,
+		// since the source Pebble reads only counts bytes.
 		return nil, fmt.Errorf("storage: link WAL %s into a checkpoint: %w", base, err)
 	}
 	f, err := fs.FS.Open(name)
@@ -271,4 +274,14 @@ func syncDir(dir string) error {
 	}
 	err = d.Sync()
 	return errors.Join(err, d.Close())
+}
+
+// sameFile reports whether a and b name the same file (hard links of one inode).
+func sameFile(a, b string) bool {
+	ai, err := os.Stat(a)
+	if err != nil {
+		return false
+	}
+	bi, err := os.Stat(b)
+	return err == nil && os.SameFile(ai, bi)
 }
