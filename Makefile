@@ -47,7 +47,7 @@ stress:
 	$(GO) test -count=20 -race $(PKG)
 
 crash-test: build
-	EDDY_BIN=$(CURDIR)/$(BIN) EDDY_CRASH_ROUNDS=100 $(GO) test -count=1 -timeout 60m -run 'TestKill|TestViewsSurviveKill9' ./cmd/eddy
+	EDDY_BIN=$(CURDIR)/$(BIN) EDDY_CRASH_ROUNDS=100 EDDY_SAVEPOINT_KILLS=100 $(GO) test -count=1 -timeout 60m -run 'TestKill|TestViewsSurviveKill9|TestSavepointKill9' ./cmd/eddy
 
 clean:
 	rm -rf bin eddy-data eddy-cluster
