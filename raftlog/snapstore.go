@@ -383,22 +383,7 @@ func linkDir(src, dst string) error {
 	return nil
 }
 
-func copyFile(from, to string) error {
-	in, err := os.Open(from)
-	if err != nil {
-		return err
-	}
-	defer in.Close()
-	out, err := os.Create(to)
-	if err != nil {
-		return err
-	}
-	_, err = io.Copy(out, in)
-	if err == nil {
-		err = out.Sync()
-	}
-	return errors.Join(err, out.Close())
-}
+func copyFile(from, to string) error { return storage.CopyFile(from, to, -1) }
 
 // SnapshotInfo describes one snapshot on disk: its Raft identity and the files of its state.
 type SnapshotInfo struct {

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"slices"
@@ -154,19 +155,32 @@ func fetchStatus(ctx context.Context, addr string) (nodeStatus, error) {
 // getInternal GETs path from the internal API of the node at addr and decodes its JSON answer
 // into out.
 func getInternal(ctx context.Context, addr, path string, out any) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+addr+path, nil)
-	if err != nil {
-		return err
-	}
-	resp, err := forwardClient.Do(req)
+	resp, err := callInternal(ctx, http.MethodGet, addr, path, nil)
 	if err != nil {
 		return err
 	}
 	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("%s: status %d", path, resp.StatusCode)
-	}
 	return json.NewDecoder(resp.Body).Decode(out)
+}
+
+// callInternal sends a request to the internal API of the node at addr and returns the
+// response if it is a 200 (the caller closes its body); another status is an error carrying
+// the start of the answer.
+func callInternal(ctx context.Context, method, addr, path string, body io.Reader) (*http.Response, error) {
+	req, err := http.NewRequestWithContext(ctx, method, "http://"+addr+path, body)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := forwardClient.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	if resp.StatusCode != http.StatusOK {
+		b, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
+		resp.Body.Close()
+		return nil, fmt.Errorf("%s: status %d: %s", path, resp.StatusCode, strings.TrimSpace(string(b)))
+	}
+	return resp, nil
 }
 
 func (n *Node) handleStatus(w http.ResponseWriter, _ *http.Request) {

@@ -175,11 +175,10 @@ func (e *Engine) importSavepoint(ctx context.Context, name, path, shown string) 
 	unstage := func() {
 		e.store.DropStaged(id)
 		for _, addr := range staged {
-			req, err := http.NewRequest(http.MethodPost, "http://"+addr+"/internal/v1/savepoint-unstage?id="+url.QueryEscape(id), nil)
-			if err == nil {
-				if resp, err := forwardClient.Do(req); err == nil {
-					resp.Body.Close()
-				}
+			// Best effort: a member that misses this drops the staged copy after a day.
+			if resp, err := callInternal(context.Background(), http.MethodPost, addr,
+				"/internal/v1/savepoint-unstage?id="+url.QueryEscape(id), nil); err == nil {
+				resp.Body.Close()
 			}
 		}
 	}
@@ -219,20 +218,11 @@ func stageOn(ctx context.Context, addr, id, path string) error {
 	defer f.Close()
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Minute)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, "http://"+addr+"/internal/v1/savepoint-stage?id="+url.QueryEscape(id), f)
+	resp, err := callInternal(ctx, http.MethodPost, addr, "/internal/v1/savepoint-stage?id="+url.QueryEscape(id), f)
 	if err != nil {
 		return err
 	}
-	resp, err := forwardClient.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		b, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
-		return fmt.Errorf("%s: %s", resp.Status, strings.TrimSpace(string(b)))
-	}
-	return nil
+	return resp.Body.Close()
 }
 
 // handleStage answers POST /internal/v1/savepoint-stage?id=: the body is an archive to stage.

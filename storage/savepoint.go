@@ -544,6 +544,10 @@ func materializeCheckpoint(src, dst string) error {
 	return syncDir(dst)
 }
 
+// CopyFile copies the first n bytes of from (all of it when n < 0) into a new file to, and
+// syncs it.
+func CopyFile(from, to string, n int64) error { return copyFileN(from, to, n) }
+
 // copyFileN copies the first n bytes of from (all of it when n < 0) into a new file to.
 func copyFileN(from, to string, n int64) error {
 	in, err := os.Open(from)
