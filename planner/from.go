@@ -138,14 +138,7 @@ func (b *builder) fromItem(te sql.TableExpr, outer *outerCtx) (*rel, error) {
 				b.asOf[r.node.(*executor.Scan)] = t.AsOf
 			}
 		}
-		if names != nil {
-			cols, err := renameCols(r.cols, qual, names)
-			if err != nil {
-				return nil, err
-			}
-			r.cols = cols
-		}
-		return r, nil
+		return renamed(r, qual, names)
 	case *sql.DerivedTable:
 		// LATERAL as the first FROM item has nothing to refer to: an ordinary subquery.
 		if t.Alias == nil {
@@ -480,16 +473,7 @@ func (b *builder) savepointRel(t *sql.TableRef) (*rel, error) {
 	if err != nil {
 		return nil, err
 	}
-	schemas := b.searchPath()
-	if t.Name.Schema != "" {
-		schemas = []string{t.Name.Schema}
-	}
-	var desc *storage.TableDesc
-	for _, sn := range schemas {
-		if sc := cat.Schema(sn); sc != nil && desc == nil {
-			desc = cat.Table(sc.ID, t.Name.Name)
-		}
-	}
+	desc := cat.Resolve(b.searchPath(), t.Name.Schema, t.Name.Name)
 	if desc == nil {
 		return nil, pgerror.Newf(pgerror.UndefinedTable, "relation \"%s\" does not exist in savepoint %q", t.Name.Name, t.AsOfSavepoint).
 			WithPosition(t.Name.Pos)
@@ -505,12 +489,18 @@ func (b *builder) savepointRel(t *sql.TableRef) (*rel, error) {
 		// The column reads no live table: RowDescription must not name one.
 		r.cols[i].tableID, r.cols[i].attNum = 0, 0
 	}
-	if names != nil {
-		cols, err := renameCols(r.cols, qual, names)
-		if err != nil {
-			return nil, err
-		}
-		r.cols = cols
+	return renamed(r, qual, names)
+}
+
+// renamed applies a FROM item's column aliases (none when names is nil) to r.
+func renamed(r *rel, qual string, names []string) (*rel, error) {
+	if names == nil {
+		return r, nil
 	}
+	cols, err := renameCols(r.cols, qual, names)
+	if err != nil {
+		return nil, err
+	}
+	r.cols = cols
 	return r, nil
 }

@@ -45,7 +45,7 @@ func (s *Session) alterPause(ctx context.Context, n *sql.AlterPauseStmt) (pgwire
 		tag := "ALTER " + strings.ToUpper(n.Kind)
 		for attempt := 0; ; attempt++ {
 			cat := s.e.store.Catalog()
-			t := s.lookupRelation(cat, n.Name)
+			t := cat.Resolve(s.settings.searchPath(), n.Name.Schema, n.Name.Name)
 			if t == nil {
 				if n.IfExists {
 					return tagResult(tag, pgwire.Notice{Severity: "NOTICE", Code: "00000",
@@ -72,20 +72,4 @@ func (s *Session) alterPause(ctx context.Context, n *sql.AlterPauseStmt) (pgwire
 		}
 	}
 	return nil, pgerror.Newf(pgerror.FeatureNotSupported, "ALTER %s ... %s is not supported", strings.ToUpper(n.Kind), verb)
-}
-
-// lookupRelation resolves a relation name through the session's search path.
-func (s *Session) lookupRelation(cat *storage.Catalog, name sql.ObjName) *storage.TableDesc {
-	schemas := s.settings.searchPath()
-	if name.Schema != "" {
-		schemas = []string{name.Schema}
-	}
-	for _, sn := range schemas {
-		if sc := cat.Schema(sn); sc != nil {
-			if t := cat.Table(sc.ID, name.Name); t != nil {
-				return t
-			}
-		}
-	}
-	return nil
 }

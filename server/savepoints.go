@@ -88,13 +88,17 @@ func (e *Engine) savepoints() ([]savepointInfo, error) {
 	if err != nil {
 		return nil, err
 	}
+	names := make([]string, len(sps))
+	for i, sp := range sps {
+		names[i] = sp.Name
+	}
+	us, err := e.store.SavepointUsages(names)
+	if err != nil {
+		return nil, err
+	}
 	out := make([]savepointInfo, 0, len(sps))
 	for _, sp := range sps {
-		u, err := e.store.SavepointUsage(sp.Name)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, savepointInfo{Savepoint: sp, SavepointUsage: u})
+		out = append(out, savepointInfo{Savepoint: sp, SavepointUsage: us[sp.Name]})
 	}
 	return out, nil
 }

@@ -235,6 +235,22 @@ func (c *Catalog) Table(schemaID uint32, name string) *TableDesc {
 	return nil
 }
 
+// Resolve finds relation name: in schema when it is given, else in the first schema of
+// searchPath that has one by that name. It returns nil when there is none.
+func (c *Catalog) Resolve(searchPath []string, schema, name string) *TableDesc {
+	if schema != "" {
+		searchPath = []string{schema}
+	}
+	for _, sn := range searchPath {
+		if sc := c.Schema(sn); sc != nil {
+			if t := c.Table(sc.ID, name); t != nil {
+				return t
+			}
+		}
+	}
+	return nil
+}
+
 // TableByID returns the table with the given ID, or nil.
 func (c *Catalog) TableByID(id uint32) *TableDesc {
 	for _, t := range c.Tables {

@@ -1,6 +1,7 @@
 package storage
 
 import (
+	"cmp"
 	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
@@ -136,21 +137,11 @@ func readSavepoints(r pebble.Reader) ([]Savepoint, error) {
 	}
 	slices.SortFunc(out, func(a, b Savepoint) int {
 		if a.Index != b.Index {
-			return cmpUint64(a.Index, b.Index)
+			return cmp.Compare(a.Index, b.Index)
 		}
 		return strings.Compare(a.Name, b.Name)
 	})
 	return out, nil
-}
-
-func cmpUint64(a, b uint64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 func getSavepoint(r pebble.Reader, name string) (Savepoint, bool, error) {
@@ -192,18 +183,13 @@ type SavepointUsage struct {
 
 // SavepointUsage measures savepoint name's files on this node.
 func (s *Store) SavepointUsage(name string) (SavepointUsage, error) {
-	dir := filepath.Join(s.savepointDir(name), "state")
-	entries, err := os.ReadDir(dir)
-	if errors.Is(err, os.ErrNotExist) {
-		return SavepointUsage{Missing: true}, nil
-	}
-	if err != nil {
-		return SavepointUsage{}, fmt.Errorf("storage: %w", err)
-	}
-	lengths, err := CheckpointLengths(dir)
-	if err != nil {
-		return SavepointUsage{}, err
-	}
+	us, err := s.SavepointUsages([]string{name})
+	return us[name], err
+}
+
+// SavepointUsages measures the files of each named savepoint on this node, listing the live
+// state's files once for all of them.
+func (s *Store) SavepointUsages(names []string) (map[string]SavepointUsage, error) {
 	live := map[uint64]bool{}
 	if ref, err := s.acquireDB(); err == nil {
 		liveDir := filepath.Join(s.dir, ref.subdir)
@@ -215,6 +201,31 @@ func (s *Store) SavepointUsage(name string) (SavepointUsage, error) {
 				}
 			}
 		}
+	}
+	out := make(map[string]SavepointUsage, len(names))
+	for _, name := range names {
+		u, err := s.savepointUsage(name, live)
+		if err != nil {
+			return nil, err
+		}
+		out[name] = u
+	}
+	return out, nil
+}
+
+// savepointUsage measures one savepoint; live holds the inodes of the live state's files.
+func (s *Store) savepointUsage(name string, live map[uint64]bool) (SavepointUsage, error) {
+	dir := filepath.Join(s.savepointDir(name), "state")
+	entries, err := os.ReadDir(dir)
+	if errors.Is(err, os.ErrNotExist) {
+		return SavepointUsage{Missing: true}, nil
+	}
+	if err != nil {
+		return SavepointUsage{}, fmt.Errorf("storage: %w", err)
+	}
+	lengths, err := CheckpointLengths(dir)
+	if err != nil {
+		return SavepointUsage{}, err
 	}
 	var u SavepointUsage
 	counted := map[uint64]bool{}
