@@ -89,7 +89,7 @@ func TestParseSize(t *testing.T) {
 func TestJSONLogsAndEnv(t *testing.T) {
 	bin := proc.Binary(t)
 	dir := t.TempDir()
-	pgAddr, httpAddr, raftAddr := freeTestAddr(t), freeTestAddr(t), freeTestAddr(t)
+	pgAddr, httpAddr, raftAddr := proc.FreeAddr(t), proc.FreeAddr(t), proc.FreeAddr(t)
 	cmd := exec.Command(bin)
 	cmd.Env = append(os.Environ(), "EDDY_DATA_DIR="+dir, "EDDY_PG_LISTEN="+pgAddr, "EDDY_HTTP_LISTEN="+httpAddr,
 		"EDDY_RAFT_LISTEN="+raftAddr, "EDDY_LOG_FORMAT=json")

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"net"
 	"strings"
 	"sync"
 	"testing"
@@ -21,16 +20,6 @@ func resetPostgres(t *testing.T, ctx context.Context, url string) {
 	if _, err := c.Exec(ctx, "DROP SCHEMA IF EXISTS public CASCADE; CREATE SCHEMA public").ReadAll(); err != nil {
 		t.Fatal(err)
 	}
-}
-
-func freeTestAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
 }
 
 // syncWriter lets a test read what a child process writes while it runs.

@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/eddydb/eddy/cmd/eddy/internal/proc"
 )
 
 const binDir = "/usr/lib/postgresql/15/bin"
@@ -106,10 +108,7 @@ func (s *Server) URL() string {
 }
 
 func freePort(t testing.TB) int {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
+	_, port, _ := net.SplitHostPort(proc.FreeAddr(t))
+	n, _ := strconv.Atoi(port)
+	return n
 }

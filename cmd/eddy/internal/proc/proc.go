@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -272,29 +273,61 @@ func (s *Server) Connect(t testing.TB) *pgx.Conn {
 	return c
 }
 
-func freeAddr(t testing.TB) string {
+func freeAddr(t testing.TB) string { return FreeAddr(t) }
+
+// FreeAddr hands out a loopback address no other server in this test process was given. Its
+// ports come from below the kernel's ephemeral range: a port picked by listening on :0 lies
+// inside that range, where any outgoing connection (a Raft dial, a client) may take it before
+// the server binds it — which once failed CI with "address already in use".
+func FreeAddr(t testing.TB) string {
 	t.Helper()
 	handedMu.Lock()
 	defer handedMu.Unlock()
-	for {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
+	lo, hi := portRange()
+	if next == 0 {
+		// Start each test process somewhere else, so test binaries run side by side by
+		// `go test ./...` rarely probe the same ports.
+		next = lo + os.Getpid()%(hi-lo)
+	}
+	for range hi - lo {
+		port := next
+		if next++; next >= hi {
+			next = lo
 		}
-		addr := ln.Addr().String()
+		addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
+		if handed[addr] {
+			continue
+		}
+		ln, err := net.Listen("tcp", addr)
+		if err != nil {
+			continue
+		}
 		ln.Close()
-		// The kernel may offer a port it just released again: never hand one out twice, or a
-		// server's PostgreSQL and Raft listeners could collide.
-		if !handed[addr] {
-			handed[addr] = true
-			return addr
+		handed[addr] = true
+		return addr
+	}
+	t.Fatalf("no free port in [%d, %d)", lo, hi)
+	return ""
+}
+
+// portRange is where FreeAddr looks: the ports below the ephemeral range, above the
+// well-known ones.
+func portRange() (lo, hi int) {
+	lo, hi = 10000, 32768
+	if b, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range"); err == nil {
+		if f := strings.Fields(string(b)); len(f) == 2 {
+			if eph, err := strconv.Atoi(f[0]); err == nil && eph > lo+1000 {
+				hi = eph
+			}
 		}
 	}
+	return lo, hi
 }
 
 var (
 	handedMu sync.Mutex
 	handed   = map[string]bool{}
+	next     int
 )
 
 type lockedWriter struct {
