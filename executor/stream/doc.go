@@ -14,8 +14,11 @@
 // windows; Dataflow.AdvanceWatermark delivers them) and a materialization helper (view.go). Expressions are the batch engine's
 // (executor.Expr, evaluated through executor's exported hooks), so a view and its query agree
 // on every value. A Pebble-backed State with a bounded cache, flushed per epoch, is in
-// pebble_state.go (AttachPebbleState swaps it into built operators). Not here: planning SQL
-// into a graph (planner.BuildStream) and driving pushes from the Raft FSM.
+// pebble_state.go (AttachPebbleState swaps it into built operators). Most stateful operators
+// can also give back their whole current output from their state (Snapshotter, snapshot.go),
+// which CREATE OR REPLACE MATERIALIZED VIEW feeds to a consumer it rebuilds over an operator
+// it keeps. Not here: planning SQL into a graph (planner.BuildStream) and driving pushes from
+// the Raft FSM.
 //
 // Known deviations from the batch engine: sum and avg over floats retract by subtraction, so
 // after deletes their last bits may differ from a fresh sum (other streaming engines behave

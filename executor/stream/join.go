@@ -22,8 +22,11 @@ import (
 // with its key. A row of the changing side gets its padding at once when the other bucket is
 // empty; when the changing side's bucket for a key goes from empty to non-empty, the padded
 // rows of the other (preserved) side are retracted, and emitted again when it empties. A row
-// with a NULL in its key never matches: it is padded if its side is preserved and otherwise
-// dropped, and in either case not stored.
+// with a NULL in its key never matches: it is dropped, or padded if its side is preserved. A
+// padded one is also stored, in a bucket under its own (NULL-holding) key that no change of
+// the other side looks up, since it is part of the output Snapshot must give back; a join with
+// Cleanup, which cannot snapshot, does not store it (it could keep a row whose cleanup column
+// is NULL forever).
 //
 // Rows are kept as datums in the buckets, in arrival order (keeps S2).
 // An inner join may also bound the distance of two event times (Interval): it then emits only
@@ -137,6 +140,10 @@ func (j *Join) Push(_ context.Context, port int, in ChangeBatch) ([]ChangeBatch,
 		if hasNull(in.Rec, j.keys[s], i) {
 			if j.preserved(s) {
 				pair(row, nil, w)
+				if err := j.storeUnmatched(s, in, i, row, w); err != nil {
+					rb.discard()
+					return nil, fmt.Errorf("stream: join input %d: %w", port, err)
+				}
 			}
 			continue
 		}
@@ -215,6 +222,36 @@ func (j *Join) Push(_ context.Context, port int, in ChangeBatch) ([]ChangeBatch,
 		}
 	}
 	return rb.finish(), nil
+}
+
+// storeUnmatched keeps the padded row i of side s, whose key has a NULL, in its side's bucket
+// for that key. No change of the other side looks that bucket up (a row looks up its own key
+// only when it has no NULL), so the row stays padded while it lives, as Push emitted it.
+func (j *Join) storeUnmatched(s int, in ChangeBatch, i int, row []any, w int64) error {
+	if j.cleanup != nil {
+		return nil
+	}
+	j.keyBuf = executor.RowKey(j.keyBuf[:0], in.Rec, j.ts[s], j.keys[s], i)
+	key := string(j.keyBuf)
+	b, ok := j.state[s].Get(key)
+	if !ok {
+		b = &bucket{}
+	}
+	j.rowBuf = exactRowKey(j.rowBuf[:0], in.Rec, j.ts[s], i)
+	if w < 0 && b.idx[string(j.rowBuf)] == nil {
+		// State written before padded rows were stored lacks the row: its padding is
+		// retracted all the same, as it was then.
+		return nil
+	}
+	if err := b.add(string(j.rowBuf), row, w); err != nil {
+		return err
+	}
+	if b.total == 0 {
+		j.state[s].Delete(key)
+	} else {
+		j.state[s].Put(key, b)
+	}
+	return nil
 }
 
 // AdvanceWatermark implements WatermarkOperator: with Cleanup, once both sides' cleanup key
