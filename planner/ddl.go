@@ -20,6 +20,9 @@ const (
 	DropSchema
 	AlterTable
 	TruncateTable
+	// ReplaceView is CREATE OR REPLACE MATERIALIZED VIEW of an existing view: Table is the
+	// new descriptor with the view's ID; Reuse says its state may be kept.
+	ReplaceView
 )
 
 // DDLPlan describes a schema change as data; the server maps it onto storage DDL commands.
@@ -44,6 +47,8 @@ type DDLPlan struct {
 	// Populate is set for CREATE TABLE ... AS: once the table exists, set Populate.TableID to
 	// its ID and run it to insert the query's rows (PostgreSQL's tag is then "SELECT n").
 	Populate *executor.Insert
+	// Reuse (ReplaceView): the view's current operators' state may be kept.
+	Reuse bool
 }
 
 func ddlPlan(tag string, d *DDLPlan) *Plan { return &Plan{Kind: DDL, DDL: d, Tag: tag} }

@@ -24,8 +24,46 @@ func (b *builder) createView(s *sql.CreateViewStmt) (*Plan, error) {
 	if err != nil || noop != nil {
 		return noop, err
 	}
-	_ = sp
-	return ddlPlan("CREATE MATERIALIZED VIEW", &DDLPlan{Kind: CreateTable, Table: t, IfNotExists: s.IfNotExists}), nil
+	old := b.replaced(s)
+	if old == nil {
+		return ddlPlan("CREATE MATERIALIZED VIEW", &DDLPlan{Kind: CreateTable, Table: t, IfNotExists: s.IfNotExists}), nil
+	}
+	t.ID = old.ID
+	reuse := false
+	if s.FromSavepoint == "" {
+		// Number the new operators so that the kept ones read their state where it is and no
+		// other one meets a dropped operator's state.
+		p := &stream.ReusePlan{}
+		if b.env.StartView != nil {
+			vs, err := b.env.StartView(t, sp.Graph, old, "", sp.Explain)
+			if err != nil {
+				return nil, err
+			}
+			p, reuse = vs.Plan, vs.Reuse
+		}
+		og, err := stream.DecodeGraph(old.View.Plan)
+		if err != nil {
+			return nil, pgerror.Wrap(err, pgerror.Internal, err.Error())
+		}
+		stream.Renumber(sp.Graph, p, old.ID, og)
+		if t.View.Plan, err = stream.EncodeGraph(sp.Graph); err != nil {
+			return nil, pgerror.Wrap(err, pgerror.Internal, err.Error())
+		}
+	}
+	return ddlPlan("CREATE MATERIALIZED VIEW", &DDLPlan{Kind: ReplaceView, Table: t, Reuse: reuse}), nil
+}
+
+// replaced returns the view CREATE OR REPLACE replaces (nil: it creates one). viewDesc has
+// checked the name is a materialized view's.
+func (b *builder) replaced(s *sql.CreateViewStmt) *storage.TableDesc {
+	if !s.OrReplace {
+		return nil
+	}
+	sch, err := b.creationSchema(s.Name)
+	if err != nil {
+		return nil
+	}
+	return b.env.Catalog.Table(sch.ID, s.Name.Name)
 }
 
 // explainCreateView prints the dataflow CREATE MATERIALIZED VIEW would run, one operator a line.
@@ -33,15 +71,31 @@ func (b *builder) explainCreateView(s *sql.CreateViewStmt) (*Plan, error) {
 	if !s.Materialized {
 		return nil, pgerror.New(pgerror.FeatureNotSupported, "EXPLAIN CREATE VIEW is not supported; EXPLAIN the query instead")
 	}
+	var lines []string
 	if s.OrReplace || s.FromSavepoint != "" {
-		return nil, pgerror.New(pgerror.FeatureNotSupported, "EXPLAIN CREATE OR REPLACE and EXPLAIN ... FROM SAVEPOINT are not supported yet")
+		t, sp, noop, err := b.viewDesc(s)
+		if err != nil {
+			return nil, err
+		}
+		if noop != nil {
+			return nil, pgerror.New(pgerror.Internal, "EXPLAIN of a statement that does nothing")
+		}
+		if b.env.StartView == nil {
+			return nil, pgerror.New(pgerror.FeatureNotSupported, "EXPLAIN CREATE OR REPLACE is not available here")
+		}
+		vs, err := b.env.StartView(t, sp.Graph, b.replaced(s), s.FromSavepoint, sp.Explain)
+		if err != nil {
+			return nil, err
+		}
+		lines = vs.Explain
+	} else {
+		sp, err := b.streamPlan(s)
+		if err != nil {
+			return nil, err
+		}
+		lines = slices.Clone(sp.Explain)
+		slices.Reverse(lines) // the output operator first, as EXPLAIN prints plans top down
 	}
-	sp, err := b.streamPlan(s)
-	if err != nil {
-		return nil, err
-	}
-	lines := slices.Clone(sp.Explain)
-	slices.Reverse(lines) // the output operator first, as EXPLAIN prints plans top down
 	return &Plan{Kind: Explain, Columns: []Column{{Name: "QUERY PLAN", Type: types.TextT}}, Explain: lines, Tag: "EXPLAIN"}, nil
 }
 
@@ -67,12 +121,13 @@ func (b *builder) viewDesc(s *sql.CreateViewStmt) (*storage.TableDesc, *StreamPl
 	if !s.Materialized {
 		return nil, nil, nil, pgerror.New(pgerror.FeatureNotSupported, "CREATE VIEW is not supported yet; use CREATE MATERIALIZED VIEW")
 	}
-	if s.OrReplace {
-		return nil, nil, nil, pgerror.New(pgerror.FeatureNotSupported, "CREATE OR REPLACE MATERIALIZED VIEW is not supported yet")
-	}
 	if s.FromSavepoint != "" {
-		return nil, nil, nil, pgerror.New(pgerror.FeatureNotSupported, "CREATE MATERIALIZED VIEW ... FROM SAVEPOINT is not supported yet").
-			WithHint("ROLLBACK TO SAVEPOINT restores the whole database to a savepoint.")
+		if b.env.SavepointCatalog == nil {
+			return nil, nil, nil, pgerror.New(pgerror.FeatureNotSupported, "savepoints cannot be read here")
+		}
+		if _, err := b.env.SavepointCatalog(s.FromSavepoint); err != nil {
+			return nil, nil, nil, err
+		}
 	}
 	if len(s.With) > 0 {
 		return nil, nil, nil, pgerror.Newf(pgerror.FeatureNotSupported, "materialized view option \"%s\" is not supported", s.With[0].Key)
@@ -81,7 +136,18 @@ func (b *builder) viewDesc(s *sql.CreateViewStmt) (*storage.TableDesc, *StreamPl
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	if b.env.Catalog.Table(sch.ID, s.Name.Name) != nil {
+	if old := b.env.Catalog.Table(sch.ID, s.Name.Name); old != nil && s.OrReplace {
+		if err := wrongKind(old, storage.KindMaterializedView, s.Name); err != nil {
+			return nil, nil, nil, err
+		}
+		if deps := b.env.Catalog.Dependents(old.ID); len(deps) > 0 {
+			return nil, nil, nil, storage.ReplaceDependentsError(old, deps)
+		}
+		if old.Paused {
+			return nil, nil, nil, pgerror.Newf(pgerror.ObjectNotInPrerequisiteState, "materialized view \"%s\" is paused", old.Name).
+				WithHint("ALTER MATERIALIZED VIEW ... RESUME it first.")
+		}
+	} else if old != nil {
 		if s.IfNotExists {
 			return nil, nil, ddlPlan("CREATE MATERIALIZED VIEW", &DDLPlan{Kind: CreateTable, NoOp: true, IfNotExists: true,
 				Notices: []string{"relation \"" + s.Name.Name + "\" already exists, skipping"}}), nil
@@ -96,7 +162,7 @@ func (b *builder) viewDesc(s *sql.CreateViewStmt) (*storage.TableDesc, *StreamPl
 	if err != nil {
 		return nil, nil, nil, pgerror.Wrap(err, pgerror.Internal, err.Error())
 	}
-	def := &storage.ViewDef{Query: strings.TrimSpace(s.QueryText), Plan: plan, DependsOn: sp.Sources}
+	def := &storage.ViewDef{Query: strings.TrimSpace(s.QueryText), Plan: plan, DependsOn: sp.Sources, FromSavepoint: s.FromSavepoint}
 	used := usedColumns(sp.Graph)
 	for _, id := range sp.Sources {
 		dep := b.env.Catalog.TableByID(id)

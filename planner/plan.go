@@ -2,6 +2,7 @@ package planner
 
 import (
 	"github.com/eddydb/eddy/executor"
+	"github.com/eddydb/eddy/executor/stream"
 	"github.com/eddydb/eddy/sql"
 	"github.com/eddydb/eddy/sql/pgerror"
 	"github.com/eddydb/eddy/sql/types"
@@ -23,6 +24,19 @@ type Env struct {
 	// SavepointCatalog returns the catalog durable savepoint name was taken with (AS OF
 	// SAVEPOINT); nil where savepoints cannot be read.
 	SavepointCatalog func(name string) (*storage.Catalog, error)
+	// StartView decides how materialized view t (its dataflow g) would start, replacing old
+	// (nil: a new view) FROM SAVEPOINT savepoint ("": none): what state it keeps, and the
+	// EXPLAIN lines (lines, one per node of g) annotated with it. nil where no state can be
+	// kept (a replacement is then rebuilt whole).
+	StartView func(t *storage.TableDesc, g *stream.Graph, old *storage.TableDesc, savepoint string, lines []string) (*ViewStart, error)
+}
+
+// ViewStart is how a view being created or replaced starts (Env.StartView).
+type ViewStart struct {
+	Plan *stream.ReusePlan
+	// Reuse says the replaced view's state may be kept (it is not backfilling).
+	Reuse   bool
+	Explain []string
 }
 
 // Column is one result column.

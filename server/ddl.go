@@ -50,6 +50,8 @@ func (s *Session) proposeDDL(ctx context.Context, p *prepared) (pgwire.Result, e
 			}
 		}
 		cmds = append(cmds, &storage.DDL{AlterTable: &storage.AlterTable{Desc: d.Table}})
+	case planner.ReplaceView:
+		cmds = append(cmds, &storage.DDL{ReplaceView: &storage.ReplaceView{Desc: d.Table, Reuse: d.Reuse}})
 	case planner.TruncateTable:
 		for _, id := range d.IDs {
 			cmds = append(cmds, &storage.DDL{TruncateTable: &storage.TruncateTable{ID: id}})
@@ -68,7 +70,7 @@ func (s *Session) proposeDDL(ctx context.Context, p *prepared) (pgwire.Result, e
 		}
 		created = res.ID
 	}
-	if d.Kind == planner.CreateTable && d.Table.Kind == storage.KindMaterializedView {
+	if (d.Kind == planner.CreateTable && d.Table.Kind == storage.KindMaterializedView) || d.Kind == planner.ReplaceView {
 		if err := s.e.waitBackfill(ctx, created); err != nil {
 			return nil, err
 		}

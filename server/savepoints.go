@@ -8,7 +8,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/eddydb/eddy/executor/stream"
 	"github.com/eddydb/eddy/executor/systables"
+	"github.com/eddydb/eddy/executor/views"
+	"github.com/eddydb/eddy/planner"
 	"github.com/eddydb/eddy/server/pgwire"
 	"github.com/eddydb/eddy/sql"
 	"github.com/eddydb/eddy/sql/pgerror"
@@ -204,4 +207,27 @@ func (r *stmtReader) Close() error {
 	}
 	r.sps = nil
 	return errors.Join(append(errs, r.Reader.Close())...)
+}
+
+// startView is planner.Env.StartView: how a view created or replaced (FROM SAVEPOINT) would
+// start, as the maintainer will decide it when the command applies.
+func (e *Engine) startView(t *storage.TableDesc, g *stream.Graph, old *storage.TableDesc, savepoint string, lines []string) (*planner.ViewStart, error) {
+	f := views.StartFrom{Old: old}
+	if old != nil {
+		_, busy := e.views.Job(old.ID)
+		f.Reuse = !busy
+	}
+	if savepoint != "" {
+		db, cat, release, err := e.store.SavepointState(savepoint)
+		if err != nil {
+			return nil, err
+		}
+		defer release()
+		f.Savepoint, f.SpCat, f.SpDB = savepoint, cat, db
+	}
+	p, err := views.PlanStart(t, g, e.store.Catalog(), f)
+	if err != nil {
+		return nil, err
+	}
+	return &planner.ViewStart{Plan: p, Reuse: f.Reuse, Explain: views.ExplainStart(lines, g, p, f)}, nil
 }

@@ -168,6 +168,7 @@ func (s *Session) plannerEnv() *planner.Env {
 			defer rd.Close()
 			return rd.Catalog(), nil
 		},
+		StartView: s.e.startView,
 	}
 }
 

@@ -192,7 +192,7 @@ func (s *Store) evaluate(index uint64, db *pebble.DB, batch *pebble.Batch, cat *
 		}
 		s.derived = true
 		rej = s.deriver.Derive(&Derivation{Index: index, Cmd: cmd, DB: db, Batch: batch, Old: cat, New: nc,
-			Writes: writes, Truncated: truncated})
+			Writes: writes, Truncated: truncated, Savepoint: s.SavepointState})
 	}
 	return newCat, nextRowID, rej
 }

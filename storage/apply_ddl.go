@@ -45,6 +45,8 @@ func applyDDL(batch *pebble.Batch, cat *Catalog, d *DDL, res *ApplyResult) (*Cat
 		nc.Settings = setSystem(cat.Settings, d.SetSystem)
 	case d.SetPaused != nil:
 		err = setPaused(nc, d.SetPaused)
+	case d.ReplaceView != nil:
+		err = replaceView(nc, d.ReplaceView.Desc, res)
 	default:
 		err = pgerror.New(pgerror.Internal, "empty DDL command")
 	}
@@ -373,6 +375,74 @@ func checkColumnsInUse(nc *Catalog, old, t *TableDesc) error {
 	}
 	return nil
 }
+
+// replaceView puts a new definition in place of materialized view in.ID. Its columns keep
+// their IDs when the new query's column types are the old ones (only names may change);
+// otherwise they are new columns, and the maintainer rebuilds the rows. Views over it pin its
+// columns, so it has none.
+func replaceView(nc *Catalog, in *TableDesc, res *ApplyResult) error {
+	i := slices.IndexFunc(nc.Tables, func(t *TableDesc) bool { return t.ID == in.ID })
+	if i < 0 {
+		return errSerialization("could not serialize access: the materialized view was dropped concurrently")
+	}
+	old := nc.Tables[i]
+	if old.Kind != KindMaterializedView || in.View == nil {
+		return pgerror.Newf(pgerror.WrongObjectType, "\"%s\" is not a materialized view", old.Name)
+	}
+	if deps := nc.Dependents(old.ID); len(deps) > 0 {
+		return ReplaceDependentsError(old, deps)
+	}
+	if old.Paused {
+		return pgerror.Newf(pgerror.ObjectNotInPrerequisiteState, "materialized view \"%s\" is paused", old.Name).
+			WithHint("ALTER MATERIALIZED VIEW ... RESUME it first.")
+	}
+	t := *old
+	v := *in.View
+	v.Generation = old.View.Generation + 1
+	t.View, t.Version = &v, old.Version+1
+	if err := checkNewRelation(nc, &t); err != nil {
+		return err
+	}
+	same := len(in.Columns) == len(old.Columns)
+	for j := 0; same && j < len(in.Columns); j++ {
+		same = in.Columns[j].Type.Equal(old.Columns[j].Type)
+	}
+	t.Columns = nil
+	seen := make(map[string]bool, len(in.Columns))
+	for j, c := range in.Columns {
+		if seen[c.Name] {
+			return pgerror.Newf(pgerror.DuplicateColumn, "column %q specified more than once", c.Name)
+		}
+		seen[c.Name] = true
+		cc := *c
+		if same {
+			cc.ID = old.Columns[j].ID
+		} else {
+			cc.ID = t.NextColumnID
+			t.NextColumnID++
+		}
+		t.Columns = append(t.Columns, &cc)
+	}
+	nc.Tables[i] = &t
+	res.ID = t.ID
+	return nil
+}
+
+// ReplaceDependentsError is the error for replacing a view that other views read.
+func ReplaceDependentsError(t *TableDesc, deps []*TableDesc) error {
+	lines := make([]string, len(deps))
+	for i, d := range deps {
+		lines[i] = fmt.Sprintf("%s %s depends on materialized view %s", d.Kind, d.Name, t.Name)
+	}
+	return pgerror.Newf(pgerror.DependentObjectsStillExist,
+		"cannot replace materialized view %s because other objects depend on it", t.Name).
+		WithDetail(strings.Join(lines, "\n")).
+		WithHint("Drop the views over it first, or create the new version under another name (CREATE MATERIALIZED VIEW ... FROM SAVEPOINT).")
+}
+
+// ClearRows stages the deletion of every stored row of relation id (and of a view's
+// fingerprint): a replaced view whose rows are rebuilt.
+func ClearRows(batch *pebble.Batch, id uint32) error { return deleteRows(batch, id) }
 
 // sortByID keeps the catalog's slices ordered by ID (a Catalog promise).
 func sortByID(nc *Catalog) {

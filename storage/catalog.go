@@ -152,6 +152,12 @@ type ViewDef struct {
 	// Settings are the session settings the query was planned under that change how it
 	// evaluates (TimeZone, DateStyle, ...), as name/value pairs sorted by name.
 	Settings [][2]string `json:",omitempty"`
+	// Generation counts CREATE OR REPLACE MATERIALIZED VIEWs of this view (0 as created).
+	Generation uint32 `json:",omitempty"`
+	// FromSavepoint names the savepoint the current generation started from (FROM SAVEPOINT):
+	// its operators took their state from that savepoint's views where they could, and read
+	// their inputs from the savepoint's position.
+	FromSavepoint string `json:",omitempty"`
 }
 
 // ColumnsUsed returns the IDs of the columns of DependsOn[i] the view reads.

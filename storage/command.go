@@ -43,6 +43,17 @@ type DDL struct {
 	TruncateTable        *TruncateTable `json:",omitempty"`
 	SetSystem            *SetSystem     `json:",omitempty"`
 	SetPaused            *SetPaused     `json:",omitempty"`
+	ReplaceView          *ReplaceView   `json:",omitempty"`
+}
+
+// ReplaceView is CREATE OR REPLACE MATERIALIZED VIEW of an existing view: Desc (whose ID is
+// the view's) brings the new query, plan and columns. What state the new plan keeps is decided
+// by the maintainer when it applies the command (views.PlanStart).
+type ReplaceView struct {
+	Desc *TableDesc
+	// Reuse says the planner found the old view's state complete (not backfilling), so its
+	// operators may be kept; the plan's node IDs were chosen accordingly (stream.Renumber).
+	Reuse bool
 }
 
 // SetPaused pauses (or resumes) the ingestion of connector-fed relation ID, or the
@@ -149,6 +160,8 @@ type ddlWire struct {
 	TruncateTable        *TruncateTable `json:",omitempty"`
 	SetSystem            *SetSystem     `json:",omitempty"`
 	SetPaused            *SetPaused     `json:",omitempty"`
+	ReplaceView          *tableWire     `json:",omitempty"`
+	Reuse                bool           `json:",omitempty"`
 }
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
@@ -181,6 +194,9 @@ func encodeCommandBody(c *Command) ([]byte, error) {
 		}
 		if d.AlterTable != nil {
 			w.AlterTable = tableToWire(d.AlterTable.Desc)
+		}
+		if d.ReplaceView != nil {
+			w.ReplaceView, w.Reuse = tableToWire(d.ReplaceView.Desc), d.ReplaceView.Reuse
 		}
 		js, err := json.Marshal(&w)
 		if err != nil {
@@ -310,6 +326,13 @@ func decodeCommandBody(b []byte) (*Command, error) {
 				return nil, fmt.Errorf("decode ALTER TABLE: %w", err)
 			}
 			d.AlterTable = &AlterTable{Desc: td}
+		}
+		if w.ReplaceView != nil {
+			td, err := tableFromWire(w.ReplaceView)
+			if err != nil {
+				return nil, fmt.Errorf("decode CREATE OR REPLACE MATERIALIZED VIEW: %w", err)
+			}
+			d.ReplaceView = &ReplaceView{Desc: td, Reuse: w.Reuse}
 		}
 		c.DDL = d
 	case kindWrite:

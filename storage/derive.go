@@ -50,6 +50,9 @@ type Derivation struct {
 	// Truncated lists tables whose rows the command deleted wholesale; their old rows are
 	// still readable in DB.
 	Truncated []uint32
+	// Savepoint opens durable savepoint name's state read-only, with its catalog (a view
+	// started FROM SAVEPOINT reads it); release closes it. 3B001 when there is none.
+	Savepoint func(name string) (db pebble.Reader, cat *Catalog, release func(), err error)
 }
 
 // SetDeriver installs d and loads its state; call it before the first Apply.

@@ -275,3 +275,13 @@ func (r errReader) ScanRange(*TableDesc, []int, []any, []any, bool, bool) (Recor
 }
 func (r errReader) Get(*TableDesc, []any) ([]any, bool, error) { return nil, false, r.err }
 func (r errReader) Close() error                               { return nil }
+
+// SavepointState opens savepoint name's state read-only with its catalog (Derivation.Savepoint; the planner's EXPLAIN).
+func (s *Store) SavepointState(name string) (pebble.Reader, *Catalog, func(), error) {
+	r, err := s.SavepointReader(name)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	sr := r.(*snapshotReader)
+	return sr.snap, sr.cat, func() { _ = sr.Close() }, nil
+}

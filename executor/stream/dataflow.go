@@ -736,3 +736,43 @@ func DecodeGraph(b []byte) (*Graph, error) {
 	}
 	return g, nil
 }
+
+// Snapshot feeds node's current output (see Snapshotter) to the consumers listed by node ID,
+// and, with output, to the view's rows; it runs the dataflow and returns the view's changes.
+// It is how a rebuilt operator meets the history of a kept one it reads.
+func (df *Dataflow) Snapshot(ctx context.Context, node int, to []int, output bool) ([]ChangeBatch, error) {
+	i := slices.Index(df.ids, node)
+	if i < 0 {
+		return nil, fmt.Errorf("stream: no operator %d", node)
+	}
+	sn, ok := df.ops[i].(Snapshotter)
+	if !ok {
+		return nil, fmt.Errorf("stream: operator %d (%T) cannot snapshot its output", node, df.ops[i])
+	}
+	snap, err := sn.Snapshot(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("stream: snapshot of operator %d: %w", node, err)
+	}
+	defer ReleaseAll(snap)
+	pending := make([][]portBatch, len(df.ops))
+	for _, e := range df.consumers[i] {
+		if !slices.Contains(to, df.ids[e.node]) {
+			continue
+		}
+		for _, b := range snap {
+			b.Rec.Retain()
+			pending[e.node] = append(pending[e.node], portBatch{port: e.port, b: b})
+		}
+	}
+	out, err := df.run(ctx, pending, nil, nil)
+	if err != nil {
+		return nil, err
+	}
+	if output && i == df.out {
+		for _, b := range snap {
+			b.Rec.Retain()
+			out = append(out, b)
+		}
+	}
+	return out, nil
+}

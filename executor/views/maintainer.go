@@ -81,6 +81,27 @@ type Backfill struct {
 	// WM is the running watermark while a source is re-read (late rows are dropped exactly as
 	// its ingest dropped them).
 	WM int64 `json:",omitempty"`
+	// Live lists the relations a replaced view's kept operators go on reading as they change,
+	// with nothing to read first: they come first in the stage order, as stages already done.
+	Live []uint32 `json:",omitempty"`
+	// Savepoint names the savepoint a view started FROM SAVEPOINT continues from: a relation
+	// not in Full is read from the savepoint's position (a source from its offset there, a
+	// stored relation as the difference between its rows there and now); Full ones from their
+	// start.
+	Savepoint string   `json:",omitempty"`
+	Full      []uint32 `json:",omitempty"`
+	// Starting says the view's dataflow has not run yet: its kept state was copied from the
+	// savepoint in the command that created it, and the first backfill step builds it (so
+	// that it reads that state from the store) and feeds the rebuilt operators their history.
+	Starting bool `json:",omitempty"`
+	// Snapshots are the kept operators whose history the rebuilt ones are fed when the
+	// dataflow starts (decided with the state copy, so a later catalog change cannot alter it).
+	Snapshots []stream.SnapshotTarget `json:",omitempty"`
+}
+
+// sinceSavepoint says relation id is read from the savepoint's position.
+func (bf *Backfill) sinceSavepoint(id uint32) bool {
+	return bf != nil && bf.Savepoint != "" && !slices.Contains(bf.Full, id)
 }
 
 // JobStatus describes a backfill for SHOW JOBS.
@@ -247,22 +268,27 @@ func (m *Maintainer) rebuild(db pebble.Reader, cat *storage.Catalog) error {
 		if t.Kind != storage.KindMaterializedView {
 			continue
 		}
-		r, init, err := m.start(db, cat, t)
+		bf, err := readBackfill(db, t.ID)
+		if err != nil {
+			return err
+		}
+		if bf != nil && bf.Starting {
+			m.views[t.ID] = m.unstarted(cat, t, bf)
+			continue
+		}
+		r, init, err := m.start(db, cat, t, bf)
 		if err != nil {
 			return fmt.Errorf("views: reopen %q: %w", t.Name, err)
 		}
 		stream.ReleaseAll(init) // the stored view already holds what Init would emit
 		m.views[t.ID] = r
-		if r.backfill, err = readBackfill(db, t.ID); err != nil {
-			return err
-		}
 	}
 	m.publish()
 	return nil
 }
 
-// start builds the dataflow of view t with its state in db.
-func (m *Maintainer) start(db pebble.Reader, cat *storage.Catalog, t *storage.TableDesc) (*running, []stream.ChangeBatch, error) {
+// start builds the dataflow of view t with its state in db; bf is its backfill (nil: none).
+func (m *Maintainer) start(db pebble.Reader, cat *storage.Catalog, t *storage.TableDesc, bf *Backfill) (*running, []stream.ChangeBatch, error) {
 	g, err := stream.DecodeGraph(t.View.Plan)
 	if err != nil {
 		return nil, nil, err
@@ -271,8 +297,8 @@ func (m *Maintainer) start(db pebble.Reader, cat *storage.Catalog, t *storage.Ta
 	if err != nil {
 		return nil, nil, err
 	}
-	r := &running{desc: t, paused: t.Paused, coder: storage.NewViewRowCoder(t), srcTypes: map[uint32][]types.T{}, order: backfillOrder(t, cat),
-		ec: &executor.ExecContext{Mem: memory.DefaultAllocator, Fn: &fn.Context{Format: fc}}}
+	r := m.unstarted(cat, t, bf)
+	r.ec = &executor.ExecContext{Mem: memory.DefaultAllocator, Fn: &fn.Context{Format: fc}}
 	for _, n := range g.Nodes {
 		if src, ok := n.Spec.(*stream.SourceSpec); ok {
 			r.srcTypes[src.Table] = src.Types
@@ -296,6 +322,17 @@ func (m *Maintainer) start(db pebble.Reader, cat *storage.Catalog, t *storage.Ta
 	return r, init, nil
 }
 
+// unstarted is view t's running entry without a dataflow (yet).
+func (m *Maintainer) unstarted(cat *storage.Catalog, t *storage.TableDesc, bf *Backfill) *running {
+	var live []uint32
+	if bf != nil {
+		live = bf.Live
+	}
+	return &running{desc: t, paused: t.Paused, coder: storage.NewViewRowCoder(t), srcTypes: map[uint32][]types.T{},
+		order: backfillOrder(t, cat, live), backfill: bf,
+		ec: &executor.ExecContext{Mem: memory.DefaultAllocator, Fn: &fn.Context{}}}
+}
+
 // release gives the memory of r's state caches back to the budget, when r is dropped.
 func (r *running) release() {
 	for _, f := range r.flushers {
@@ -304,17 +341,19 @@ func (r *running) release() {
 }
 
 // backfillOrder reads stored relations (tables, views) before sources, each group in
-// DependsOn order.
-func backfillOrder(t *storage.TableDesc, cat *storage.Catalog) []int {
-	var tables, sources []int
+// DependsOn order; relations in live (read as they change, nothing first) come before all.
+func backfillOrder(t *storage.TableDesc, cat *storage.Catalog, live []uint32) []int {
+	var first, tables, sources []int
 	for i, id := range t.View.DependsOn {
-		if d := cat.TableByID(id); d != nil && d.Kind == storage.KindSource {
+		if slices.Contains(live, id) {
+			first = append(first, i)
+		} else if d := cat.TableByID(id); d != nil && d.Kind == storage.KindSource {
 			sources = append(sources, i)
 		} else {
 			tables = append(tables, i)
 		}
 	}
-	return append(tables, sources...)
+	return append(append(first, tables...), sources...)
 }
 
 // stage returns the backfill stage that reads DependsOn[i].
@@ -528,6 +567,12 @@ func (m *Maintainer) Derive(d *storage.Derivation) (err error) {
 			return err
 		}
 		if backfill != nil && backfill.View == id {
+			if r.df == nil {
+				var err error
+				if r, err = m.begin(d, r, pending); err != nil {
+					return err
+				}
+			}
 			if err := m.backfillStep(ctx, d, r, int(backfill.Rows), cs, pending); err != nil {
 				return err
 			}
@@ -546,6 +591,9 @@ func (m *Maintainer) Derive(d *storage.Derivation) (err error) {
 // propagate pushes the changes of the relations r reads (the part its backfill has seen)
 // through r's dataflow, adding r's output to cs (for views over r) and to pending.
 func (m *Maintainer) propagate(ctx context.Context, d *storage.Derivation, r *running, cs changeSet, pending map[uint32][]stream.ChangeBatch) error {
+	if r.df == nil {
+		return nil // not started: its backfill will read every change since the savepoint
+	}
 	v := r.desc.View
 	for i, dep := range v.DependsOn {
 		bs := cs[dep]
@@ -588,6 +636,9 @@ func (m *Maintainer) propagate(ctx context.Context, d *storage.Derivation, r *ru
 // read has the backfill's own running watermark if it is a source (read in offset order) and
 // none if it is a table (read in key order), and one fully read has its live watermark.
 func (m *Maintainer) deliverWatermarks(ctx context.Context, d *storage.Derivation, r *running, cs changeSet, pending map[uint32][]stream.ChangeBatch) error {
+	if r.df == nil {
+		return nil
+	}
 	tables := r.df.WatermarkTables()
 	slices.Sort(tables)
 	for _, id := range tables {
@@ -764,6 +815,12 @@ func (m *Maintainer) catalogChanged(d *storage.Derivation, pending map[uint32][]
 	}
 	for _, t := range d.New.Tables {
 		if old := d.Old.TableByID(t.ID); old != nil {
+			if old.View != nil && t.View != nil && old.View.Generation != t.View.Generation {
+				if err := m.replace(d, old, t, pending); err != nil {
+					return err
+				}
+				continue
+			}
 			if r := m.views[t.ID]; r != nil && old.Paused != t.Paused {
 				if t.Paused && r.backfill != nil {
 					return pgerror.Newf(pgerror.ObjectNotInPrerequisiteState,
@@ -788,31 +845,67 @@ func (m *Maintainer) catalogChanged(d *storage.Derivation, pending map[uint32][]
 					WithHint("Create views over it once its CREATE MATERIALIZED VIEW has finished.")
 			}
 		}
-		r, init, err := m.start(d.DB, d.New, t)
-		if err != nil {
-			if pe := pgerror.As(err); pe != nil {
-				return pe
-			}
-			return pgerror.Newf(pgerror.Internal, "start materialized view %q: %v", t.Name, err)
-		}
-		r.start = d.Index
-		r.backfill = &Backfill{}
-		m.views[t.ID] = r // from here Reset releases it if the command fails
-		for _, dep := range t.View.DependsOn {
-			if r.backfill.Total, err = m.addTotal(d, d.New.TableByID(dep), r.backfill.Total); err != nil {
+		if t.View.FromSavepoint != "" {
+			if err := m.startFromSavepoint(d, nil, t); err != nil {
 				return err
 			}
+			continue
 		}
-		r.dirtyJob = true
-		cs := changeSet{}
-		m.emit(r, init, cs, pending)
-		err = m.backfillStep(context.Background(), d, r, m.opts.CreateChunkRows, cs, pending)
-		cs.release()
-		if err != nil {
+		if err := m.launch(d, t, &Backfill{}, nil, pending); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// launch starts view t's dataflow over the state in d.DB with backfill bf, feeds it the
+// snapshots of kept operators (snaps), and takes the backfill's first step.
+func (m *Maintainer) launch(d *storage.Derivation, t *storage.TableDesc, bf *Backfill, snaps []stream.SnapshotTarget,
+	pending map[uint32][]stream.ChangeBatch) error {
+	r, init, err := m.start(d.DB, d.New, t, bf)
+	if err != nil {
+		if pe := pgerror.As(err); pe != nil {
+			return pe
+		}
+		return pgerror.Newf(pgerror.Internal, "start materialized view %q: %v", t.Name, err)
+	}
+	r.start = d.Index
+	m.views[t.ID] = r // from here Reset releases it if the command fails
+	ctx := context.Background()
+	cs := changeSet{}
+	defer cs.release()
+	m.emit(r, init, cs, pending)
+	for _, st := range snaps {
+		out, err := r.df.Snapshot(ctx, st.Node, st.To, st.Output)
+		if err != nil {
+			return viewError(t, err)
+		}
+		m.emit(r, out, cs, pending)
+	}
+	if bf == nil {
+		r.dirtyJob = true // the job key goes (a replaced view that was backfilling)
+		return nil
+	}
+	if bf.Total, err = m.total(d, r); err != nil {
+		return err
+	}
+	r.dirtyJob = true
+	return m.backfillStep(ctx, d, r, m.opts.CreateChunkRows, cs, pending)
+}
+
+// total counts the rows r's backfill has to read (sources: events so far).
+func (m *Maintainer) total(d *storage.Derivation, r *running) (int64, error) {
+	var n int64
+	var err error
+	for _, dep := range r.desc.View.DependsOn {
+		if slices.Contains(r.backfill.Live, dep) {
+			continue
+		}
+		if n, err = m.addTotal(d, d.New.TableByID(dep), n); err != nil {
+			return 0, err
+		}
+	}
+	return n, nil
 }
 
 // addTotal adds the number of rows relation t holds (a source: events so far) to n.
@@ -854,12 +947,19 @@ func (m *Maintainer) backfillStep(ctx context.Context, d *storage.Derivation, r 
 		dep := v.DependsOn[in]
 		t := d.New.TableByID(dep)
 		var rec arrow.Record
+		var weights []int64
 		var last []byte
 		var done bool
 		var err error
+		diff := false
 		if t.Kind == storage.KindSource {
 			if bf.Cursor == nil {
 				bf.WM = math.MinInt64
+				if bf.sinceSavepoint(dep) {
+					if err := m.savepointPosition(d, bf, dep); err != nil {
+						return err
+					}
+				}
 			}
 			var late int64
 			rec, last, done, err = m.sourceChunk(t, bf.Cursor, n)
@@ -870,6 +970,9 @@ func (m *Maintainer) backfillStep(ctx context.Context, d *storage.Derivation, r 
 					rec = nil
 				}
 			}
+		} else if bf.sinceSavepoint(dep) {
+			diff = true
+			rec, weights, last, done, err = m.savepointDiff(d, bf, t, n)
 		} else {
 			rec, last, done, err = storage.ScanAfter(d.DB, t, bf.Cursor, n)
 		}
@@ -878,7 +981,10 @@ func (m *Maintainer) backfillStep(ctx context.Context, d *storage.Derivation, r 
 		}
 		if rec != nil {
 			rows := int(rec.NumRows())
-			err := m.push(ctx, r, t, in, stream.ChangeBatch{Rec: rec, W: m.weights(rows, 1)}, cs, pending)
+			if weights == nil {
+				weights = m.weights(rows, 1)
+			}
+			err := m.push(ctx, r, t, in, stream.ChangeBatch{Rec: rec, W: weights}, cs, pending)
 			rec.Release()
 			if err != nil {
 				return err
@@ -892,8 +998,8 @@ func (m *Maintainer) backfillStep(ctx context.Context, d *storage.Derivation, r 
 			bf.Cursor = nil
 		}
 		r.dirtyJob = true
-		if rec == nil && !done {
-			break
+		if (rec == nil || diff) && !done {
+			break // a difference step examined its share of keys, changed or not
 		}
 	}
 	if bf != nil && bf.Stage >= len(v.DependsOn) {
