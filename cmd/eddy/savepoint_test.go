@@ -427,6 +427,19 @@ func TestClusterSavepoints(t *testing.T) {
 	waitCluster(t, c2, "one fingerprint after ROLLBACK TO", sameFingerprints)
 	model = maps.Clone(saved)
 
+	// Evolution on a cluster, proposed on followers: a second version from the savepoint
+	// beside the first, and a replace that keeps the aggregate's state. Every replica agrees.
+	upsertAcct(t, lc, model, rng, 100, 300)
+	evolved := map[string]string{"acct_g": savepointViews["acct_g"] + " HAVING count(*) > 0",
+		"acct_b": savepointViews["acct_g"] + " HAVING count(*) > 1"}
+	mustExec(t, c1, "CREATE MATERIALIZED VIEW acct_b AS "+evolved["acct_b"]+" FROM SAVEPOINT s1")
+	mustExec(t, c2, "CREATE OR REPLACE MATERIALIZED VIEW acct_g AS "+evolved["acct_g"])
+	upsertAcct(t, lc, model, rng, 100, 300)
+	for _, s := range nodes {
+		checkViewsOf(t, strong(s), evolved, s.PGAddr+" after CREATE ... FROM SAVEPOINT and CREATE OR REPLACE")
+	}
+	waitCluster(t, c2, "one fingerprint after CREATE ... FROM SAVEPOINT", sameFingerprints)
+
 	// Kill the leader while the replicas restore; retry the statement until one is acknowledged.
 	upsertAcct(t, c1, model, rng, 100, 300)
 	seen := strings.Count(leader.Logs(), "rolling back to savepoint")

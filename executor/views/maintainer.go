@@ -576,6 +576,7 @@ func (m *Maintainer) Derive(d *storage.Derivation) (err error) {
 			if err := m.backfillStep(ctx, d, r, int(backfill.Rows), cs, pending); err != nil {
 				return err
 			}
+			r = m.views[id] // a backfill that lost its savepoint starts over as a new entry
 		}
 		if err := m.deliverWatermarks(ctx, d, r, cs, pending); err != nil {
 			return err
@@ -957,7 +958,7 @@ func (m *Maintainer) backfillStep(ctx context.Context, d *storage.Derivation, r 
 				bf.WM = math.MinInt64
 				if bf.sinceSavepoint(dep) {
 					if err := m.savepointPosition(d, bf, dep); err != nil {
-						return err
+						return m.savepointLost(d, r, err, pending)
 					}
 				}
 			}
@@ -972,7 +973,9 @@ func (m *Maintainer) backfillStep(ctx context.Context, d *storage.Derivation, r 
 			}
 		} else if bf.sinceSavepoint(dep) {
 			diff = true
-			rec, weights, last, done, err = m.savepointDiff(d, bf, t, n)
+			if rec, weights, last, done, err = m.savepointDiff(d, bf, t, n); err != nil {
+				return m.savepointLost(d, r, err, pending)
+			}
 		} else {
 			rec, last, done, err = storage.ScanAfter(d.DB, t, bf.Cursor, n)
 		}

@@ -377,3 +377,29 @@ func (m *Maintainer) savepointDiff(d *storage.Derivation, bf *Backfill, t *stora
 	defer release()
 	return storage.DiffAfter(spDB, d.DB, t, bf.Cursor, n)
 }
+
+// savepointLost handles a savepoint that r's backfill reads and that is gone (released, or
+// not among the savepoints restored by a ROLLBACK TO): r starts over from its inputs' start,
+// with empty state, from the next backfill step on. Other errors pass.
+func (m *Maintainer) savepointLost(d *storage.Derivation, r *running, err error, pending map[uint32][]stream.ChangeBatch) error {
+	if pgerror.GetCode(err) != pgerror.InvalidSavepointSpecification {
+		return err
+	}
+	t := r.desc
+	m.log.Warn("the savepoint a materialized view catches up from is gone: the view is rebuilt from its inputs",
+		"view", t.Name, "savepoint", r.backfill.Savepoint)
+	pre := stream.ViewStatePrefix(t.ID)
+	if err := d.Batch.DeleteRange(pre, stream.PrefixEnd(pre), nil); err != nil {
+		return fmt.Errorf("views: clear state of %q: %w", t.Name, err)
+	}
+	if err := storage.ClearRows(d.Batch, t.ID); err != nil {
+		return err
+	}
+	stream.ReleaseAll(pending[t.ID]) // what it emitted in this command went with its rows
+	delete(pending, t.ID)
+	r.release()
+	nr := m.unstarted(d.New, t, &Backfill{Starting: true})
+	nr.start, nr.dirtyJob = r.start, true
+	m.views[t.ID] = nr
+	return nil
+}
