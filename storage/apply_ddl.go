@@ -389,7 +389,7 @@ func replaceView(nc *Catalog, in *TableDesc, res *ApplyResult) error {
 	if old.Kind != KindMaterializedView || in.View == nil {
 		return pgerror.Newf(pgerror.WrongObjectType, "\"%s\" is not a materialized view", old.Name)
 	}
-	if deps := nc.Dependents(old.ID); len(deps) > 0 {
+	if deps := nc.Dependents(old.ID); len(deps) > 0 && !SameColumns(old, in) {
 		return ReplaceDependentsError(old, deps)
 	}
 	if old.Paused {
@@ -428,16 +428,24 @@ func replaceView(nc *Catalog, in *TableDesc, res *ApplyResult) error {
 	return nil
 }
 
-// ReplaceDependentsError is the error for replacing a view that other views read.
+// SameColumns says relations a and b have columns of the same names and types, in order.
+func SameColumns(a, b *TableDesc) bool {
+	return slices.EqualFunc(a.Columns, b.Columns, func(x, y *ColumnDesc) bool {
+		return x.Name == y.Name && x.Type.Equal(y.Type)
+	})
+}
+
+// ReplaceDependentsError is the error for replacing, with other columns, a view that other
+// views read.
 func ReplaceDependentsError(t *TableDesc, deps []*TableDesc) error {
 	lines := make([]string, len(deps))
 	for i, d := range deps {
 		lines[i] = fmt.Sprintf("%s %s depends on materialized view %s", d.Kind, d.Name, t.Name)
 	}
 	return pgerror.Newf(pgerror.DependentObjectsStillExist,
-		"cannot replace materialized view %s because other objects depend on it", t.Name).
+		"cannot change the columns of materialized view %s because other objects depend on it", t.Name).
 		WithDetail(strings.Join(lines, "\n")).
-		WithHint("Drop the views over it first, or create the new version under another name (CREATE MATERIALIZED VIEW ... FROM SAVEPOINT).")
+		WithHint("Keep its columns' names and types, drop the views over it first, or create the new version under another name.")
 }
 
 // ClearRows stages the deletion of every stored row of relation id (and of a view's

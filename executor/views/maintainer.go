@@ -509,7 +509,7 @@ func (m *Maintainer) Derive(d *storage.Derivation) (err error) {
 		}
 	}()
 	if d.Cmd.DDL != nil {
-		if err := m.catalogChanged(d, pending); err != nil {
+		if err := m.catalogChanged(d, cs, pending); err != nil {
 			return err
 		}
 	}
@@ -569,7 +569,7 @@ func (m *Maintainer) Derive(d *storage.Derivation) (err error) {
 		if backfill != nil && backfill.View == id {
 			if r.df == nil {
 				var err error
-				if r, err = m.begin(d, r, pending); err != nil {
+				if r, err = m.begin(d, r, cs, pending); err != nil {
 					return err
 				}
 			}
@@ -797,7 +797,7 @@ func project(t *storage.TableDesc, inputs []uint32, srcTypes []types.T, b stream
 }
 
 // catalogChanged starts new views and connectors and retires dropped ones.
-func (m *Maintainer) catalogChanged(d *storage.Derivation, pending map[uint32][]stream.ChangeBatch) error {
+func (m *Maintainer) catalogChanged(d *storage.Derivation, cs changeSet, pending map[uint32][]stream.ChangeBatch) error {
 	for _, t := range d.Old.Tables {
 		if d.New.TableByID(t.ID) != nil {
 			continue
@@ -817,7 +817,7 @@ func (m *Maintainer) catalogChanged(d *storage.Derivation, pending map[uint32][]
 	for _, t := range d.New.Tables {
 		if old := d.Old.TableByID(t.ID); old != nil {
 			if old.View != nil && t.View != nil && old.View.Generation != t.View.Generation {
-				if err := m.replace(d, old, t, pending); err != nil {
+				if err := m.replace(d, old, t, cs, pending); err != nil {
 					return err
 				}
 				continue
@@ -847,12 +847,12 @@ func (m *Maintainer) catalogChanged(d *storage.Derivation, pending map[uint32][]
 			}
 		}
 		if t.View.FromSavepoint != "" {
-			if err := m.startFromSavepoint(d, nil, t); err != nil {
+			if err := m.startFromSavepoint(d, nil, t, cs, pending); err != nil {
 				return err
 			}
 			continue
 		}
-		if err := m.launch(d, t, &Backfill{}, nil, pending); err != nil {
+		if err := m.launch(d, t, &Backfill{}, nil, cs, pending); err != nil {
 			return err
 		}
 	}
@@ -862,7 +862,7 @@ func (m *Maintainer) catalogChanged(d *storage.Derivation, pending map[uint32][]
 // launch starts view t's dataflow over the state in d.DB with backfill bf, feeds it the
 // snapshots of kept operators (snaps), and takes the backfill's first step.
 func (m *Maintainer) launch(d *storage.Derivation, t *storage.TableDesc, bf *Backfill, snaps []stream.SnapshotTarget,
-	pending map[uint32][]stream.ChangeBatch) error {
+	cs changeSet, pending map[uint32][]stream.ChangeBatch) error {
 	r, init, err := m.start(d.DB, d.New, t, bf)
 	if err != nil {
 		if pe := pgerror.As(err); pe != nil {
@@ -873,8 +873,6 @@ func (m *Maintainer) launch(d *storage.Derivation, t *storage.TableDesc, bf *Bac
 	r.start = d.Index
 	m.views[t.ID] = r // from here Reset releases it if the command fails
 	ctx := context.Background()
-	cs := changeSet{}
-	defer cs.release()
 	m.emit(r, init, cs, pending)
 	for _, st := range snaps {
 		out, err := r.df.Snapshot(ctx, st.Node, st.To, st.Output)
@@ -958,7 +956,7 @@ func (m *Maintainer) backfillStep(ctx context.Context, d *storage.Derivation, r 
 				bf.WM = math.MinInt64
 				if bf.sinceSavepoint(dep) {
 					if err := m.savepointPosition(d, bf, dep); err != nil {
-						return m.savepointLost(d, r, err, pending)
+						return m.savepointLost(d, r, err, cs, pending)
 					}
 				}
 			}
@@ -974,7 +972,7 @@ func (m *Maintainer) backfillStep(ctx context.Context, d *storage.Derivation, r 
 		} else if bf.sinceSavepoint(dep) {
 			diff = true
 			if rec, weights, last, done, err = m.savepointDiff(d, bf, t, n); err != nil {
-				return m.savepointLost(d, r, err, pending)
+				return m.savepointLost(d, r, err, cs, pending)
 			}
 		} else {
 			rec, last, done, err = storage.ScanAfter(d.DB, t, bf.Cursor, n)

@@ -184,9 +184,9 @@ func savepointError(name string, err error) error {
 }
 
 // replace applies CREATE OR REPLACE MATERIALIZED VIEW of old by t (the same ID).
-func (m *Maintainer) replace(d *storage.Derivation, old, t *storage.TableDesc, pending map[uint32][]stream.ChangeBatch) error {
+func (m *Maintainer) replace(d *storage.Derivation, old, t *storage.TableDesc, cs changeSet, pending map[uint32][]stream.ChangeBatch) error {
 	if t.View.FromSavepoint != "" {
-		return m.startFromSavepoint(d, old, t)
+		return m.startFromSavepoint(d, old, t, cs, pending)
 	}
 	prev := m.views[t.ID]
 	rv := d.Cmd.DDL.ReplaceView
@@ -225,7 +225,7 @@ func (m *Maintainer) replace(d *storage.Derivation, old, t *storage.TableDesc, p
 		}
 	}
 	if !p.KeepOutput {
-		if err := storage.ClearRows(d.Batch, t.ID); err != nil {
+		if err := m.clearRows(d, old, cs, pending); err != nil {
 			return err
 		}
 	}
@@ -238,7 +238,7 @@ func (m *Maintainer) replace(d *storage.Derivation, old, t *storage.TableDesc, p
 		}
 	}
 	bf.Stage = len(bf.Live)
-	return m.launch(d, t, bf, p.Snapshots(g), pending)
+	return m.launch(d, t, bf, p.Snapshots(g), cs, pending)
 }
 
 // deleteOpState stages the deletion of every state key of operator op of view.
@@ -255,7 +255,7 @@ func deleteOpState(b *pebble.Batch, view uint32, op int) error {
 // state of the operators it keeps into t's keys and records a backfill that catches up from
 // the savepoint. The dataflow starts at the first backfill step (begin), which reads the
 // copied state once this command is committed.
-func (m *Maintainer) startFromSavepoint(d *storage.Derivation, old, t *storage.TableDesc) error {
+func (m *Maintainer) startFromSavepoint(d *storage.Derivation, old, t *storage.TableDesc, cs changeSet, pending map[uint32][]stream.ChangeBatch) error {
 	name := t.View.FromSavepoint
 	if d.Savepoint == nil {
 		return pgerror.New(pgerror.FeatureNotSupported, "FROM SAVEPOINT needs durable savepoints")
@@ -282,7 +282,7 @@ func (m *Maintainer) startFromSavepoint(d *storage.Derivation, old, t *storage.T
 		if err := d.Batch.DeleteRange(pre, stream.PrefixEnd(pre), nil); err != nil {
 			return fmt.Errorf("views: clear state of %q: %w", t.Name, err)
 		}
-		if err := storage.ClearRows(d.Batch, t.ID); err != nil {
+		if err := m.clearRows(d, old, cs, pending); err != nil {
 			return err
 		}
 	}
@@ -335,12 +335,12 @@ func copyOpState(b *pebble.Batch, src pebble.Reader, from stream.Kept, view uint
 
 // begin starts a view created FROM SAVEPOINT (at its first backfill step, its copied state
 // committed): it builds the dataflow and feeds the rebuilt operators the kept ones' history.
-func (m *Maintainer) begin(d *storage.Derivation, r *running, pending map[uint32][]stream.ChangeBatch) (*running, error) {
+func (m *Maintainer) begin(d *storage.Derivation, r *running, cs changeSet, pending map[uint32][]stream.ChangeBatch) (*running, error) {
 	t := r.desc
 	bf := r.backfill
 	bf.Starting = false
 	start := r.start
-	if err := m.launch(d, t, bf, bf.Snapshots, pending); err != nil {
+	if err := m.launch(d, t, bf, bf.Snapshots, cs, pending); err != nil {
 		return nil, err
 	}
 	nr := m.views[t.ID]
@@ -381,7 +381,7 @@ func (m *Maintainer) savepointDiff(d *storage.Derivation, bf *Backfill, t *stora
 // savepointLost handles a savepoint that r's backfill reads and that is gone (released, or
 // not among the savepoints restored by a ROLLBACK TO): r starts over from its inputs' start,
 // with empty state, from the next backfill step on. Other errors pass.
-func (m *Maintainer) savepointLost(d *storage.Derivation, r *running, err error, pending map[uint32][]stream.ChangeBatch) error {
+func (m *Maintainer) savepointLost(d *storage.Derivation, r *running, err error, cs changeSet, pending map[uint32][]stream.ChangeBatch) error {
 	if pgerror.GetCode(err) != pgerror.InvalidSavepointSpecification {
 		return err
 	}
@@ -392,14 +392,35 @@ func (m *Maintainer) savepointLost(d *storage.Derivation, r *running, err error,
 	if err := d.Batch.DeleteRange(pre, stream.PrefixEnd(pre), nil); err != nil {
 		return fmt.Errorf("views: clear state of %q: %w", t.Name, err)
 	}
-	if err := storage.ClearRows(d.Batch, t.ID); err != nil {
+	if err := m.clearRows(d, t, cs, pending); err != nil {
 		return err
 	}
-	stream.ReleaseAll(pending[t.ID]) // what it emitted in this command went with its rows
-	delete(pending, t.ID)
 	r.release()
 	nr := m.unstarted(d.New, t, &Backfill{Starting: true})
 	nr.start, nr.dirtyJob = r.start, true
 	m.views[t.ID] = nr
 	return nil
+}
+
+// clearRows stages the deletion of view t's stored rows (as they were before this command) and
+// drops what it emitted in this command; the views over it see every row retracted.
+func (m *Maintainer) clearRows(d *storage.Derivation, t *storage.TableDesc, cs changeSet, pending map[uint32][]stream.ChangeBatch) error {
+	stream.ReleaseAll(pending[t.ID])
+	delete(pending, t.ID)
+	stream.ReleaseAll(cs[t.ID])
+	delete(cs, t.ID)
+	if len(d.New.Dependents(t.ID)) > 0 {
+		var cursor []byte
+		for done := false; !done; {
+			rec, last, end, err := storage.ScanAfter(d.DB, t, cursor, 4096)
+			if err != nil {
+				return err
+			}
+			if rec != nil {
+				cs.add(t.ID, stream.ChangeBatch{Rec: rec, W: m.weights(int(rec.NumRows()), -1)})
+			}
+			cursor, done = last, end
+		}
+	}
+	return storage.ClearRows(d.Batch, t.ID)
 }
