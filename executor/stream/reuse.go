@@ -278,20 +278,14 @@ func Renumber(g *Graph, p *ReusePlan, view uint32, old *Graph) {
 		}
 	}
 	g.Output = ids[g.Output]
-	renum := func(m map[int]bool) map[int]bool {
-		out := make(map[int]bool, len(m))
-		for k, v := range m {
-			out[ids[k]] = v
-		}
-		return out
+	p.Kept, p.Why, p.NeedHistory = remap(p.Kept, ids), remap(p.Why, ids), remap(p.NeedHistory, ids)
+}
+
+// remap returns m with its node IDs replaced through ids.
+func remap[V any](m map[int]V, ids map[int]int) map[int]V {
+	out := make(map[int]V, len(m))
+	for k, v := range m {
+		out[ids[k]] = v
 	}
-	kept := make(map[int]Kept, len(p.Kept))
-	for k, v := range p.Kept {
-		kept[ids[k]] = v
-	}
-	why := make(map[int]string, len(p.Why))
-	for k, v := range p.Why {
-		why[ids[k]] = v
-	}
-	p.Kept, p.Why, p.NeedHistory = kept, why, renum(p.NeedHistory)
+	return out
 }

@@ -51,10 +51,15 @@ func PlanStart(t *storage.TableDesc, g *stream.Graph, cat *storage.Catalog, f St
 			}
 		}
 		// The replaced view's own saved state first, then every other view of the savepoint.
-		views := slices.Clone(f.SpCat.Tables)
-		slices.SortStableFunc(views, func(a, b *storage.TableDesc) int {
-			return boolRank(a.ID != t.ID) - boolRank(b.ID != t.ID)
-		})
+		var views []*storage.TableDesc
+		if v := f.SpCat.TableByID(t.ID); v != nil {
+			views = append(views, v)
+		}
+		for _, v := range f.SpCat.Tables {
+			if v.ID != t.ID {
+				views = append(views, v)
+			}
+		}
 		for _, v := range views {
 			if v.Kind != storage.KindMaterializedView || v.Paused {
 				continue
@@ -89,13 +94,6 @@ func sameShape(sp, live *storage.TableDesc) bool {
 		}
 	}
 	return true
-}
-
-func boolRank(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
 }
 
 // settingsSeed is the part of a view's signature that its captured settings make.
