@@ -136,11 +136,11 @@ func (b *builder) viewDesc(s *sql.CreateViewStmt) (*storage.TableDesc, *StreamPl
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	if old := b.env.Catalog.Table(sch.ID, s.Name.Name); old != nil && s.OrReplace {
+	old := b.env.Catalog.Table(sch.ID, s.Name.Name)
+	if old != nil && s.OrReplace {
 		if err := wrongKind(old, storage.KindMaterializedView, s.Name); err != nil {
 			return nil, nil, nil, err
 		}
-
 		if old.Paused {
 			return nil, nil, nil, pgerror.Newf(pgerror.ObjectNotInPrerequisiteState, "materialized view \"%s\" is paused", old.Name).
 				WithHint("ALTER MATERIALIZED VIEW ... RESUME it first.")
@@ -186,7 +186,7 @@ func (b *builder) viewDesc(s *sql.CreateViewStmt) (*storage.TableDesc, *StreamPl
 	for _, c := range sp.Columns {
 		t.Columns = append(t.Columns, &storage.ColumnDesc{Name: c.Name, Type: c.Type})
 	}
-	if old := b.env.Catalog.Table(sch.ID, s.Name.Name); old != nil && s.OrReplace {
+	if old != nil && s.OrReplace {
 		if deps := b.env.Catalog.Dependents(old.ID); len(deps) > 0 && !storage.SameColumns(old, t) {
 			return nil, nil, nil, storage.ReplaceDependentsError(old, deps)
 		}

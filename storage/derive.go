@@ -8,12 +8,9 @@ import (
 	"io"
 
 	"github.com/apache/arrow-go/v18/arrow"
-	"github.com/apache/arrow-go/v18/arrow/array"
-	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/cespare/xxhash/v2"
 	"github.com/cockroachdb/pebble"
 	"github.com/eddydb/eddy/sql/pgerror"
-	"github.com/eddydb/eddy/sql/types"
 )
 
 // A Deriver maintains what is derived from base data — materialized views, source offsets and
@@ -214,24 +211,8 @@ func ScanAfter(r pebble.Reader, t *TableDesc, after []byte, limit int) (arrow.Re
 		return nil, nil, false, fmt.Errorf("storage: open iterator: %w", err)
 	}
 	defer it.Close()
-	cols := make([]int, len(t.Columns))
-	names := make([]string, len(t.Columns))
-	ts := make([]types.T, len(t.Columns))
-	for i, c := range t.Columns {
-		cols[i], names[i], ts[i] = i, c.Name, c.Type
-	}
-	codec := newRowCodec(t)
-	app := newRowAppender(codec, cols)
-	bs := make([]array.Builder, len(cols))
-	for i := range cols {
-		bs[i] = types.NewBuilder(memory.DefaultAllocator, ts[i])
-	}
-	defer func() {
-		for _, b := range bs {
-			b.Release()
-		}
-	}()
-	app.bs = bs
+	rb := newRelationBuilder(t)
+	defer rb.release()
 	view := t.Kind == KindMaterializedView
 	var last []byte
 	n := 0
@@ -244,13 +225,13 @@ func ScanAfter(r pebble.Reader, t *TableDesc, after []byte, limit int) (arrow.Re
 				return nil, nil, false, fmt.Errorf("storage: corrupt view row count in %q", t.Name)
 			}
 			for range cnt {
-				if err := app.append(k, k[5:]); err != nil {
+				if err := rb.add(k, k[5:], 1); err != nil {
 					return nil, nil, false, fmt.Errorf("storage: backfill scan of %q: %w", t.Name, err)
 				}
 			}
 			n += int(cnt)
 		} else {
-			if err := app.append(k, v); err != nil {
+			if err := rb.add(k, v, 1); err != nil {
 				return nil, nil, false, fmt.Errorf("storage: backfill scan of %q: %w", t.Name, err)
 			}
 			n++
@@ -260,19 +241,11 @@ func ScanAfter(r pebble.Reader, t *TableDesc, after []byte, limit int) (arrow.Re
 	if err := it.Error(); err != nil {
 		return nil, nil, false, fmt.Errorf("storage: backfill scan of %q: %w", t.Name, err)
 	}
-	done := !valid
 	if n == 0 {
 		return nil, nil, true, nil
 	}
-	arrs := make([]arrow.Array, len(bs))
-	for i, b := range bs {
-		arrs[i] = b.NewArray()
-	}
-	rec := array.NewRecord(types.Schema(names, ts), arrs, int64(n))
-	for _, a := range arrs {
-		a.Release()
-	}
-	return rec, last, done, nil
+	rec, _ := rb.finish()
+	return rec, last, !valid, nil
 }
 
 // CountRows counts the rows of t in r (a view's rows with their multiplicity).

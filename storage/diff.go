@@ -171,8 +171,7 @@ func diffViewCount(v []byte) (int64, error) {
 }
 
 // relationBuilder accumulates decoded rows of every column of a relation (t.Columns order) into
-// one record, as ScanAfter builds its (ScanAfter keeps its own copy of this setup), plus a
-// weight per row.
+// one record (DiffAfter's, ScanAfter's), plus a weight per row.
 type relationBuilder struct {
 	app     *rowAppender
 	names   []string

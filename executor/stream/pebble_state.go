@@ -24,9 +24,12 @@ const statePrefixByte byte = 's'
 
 // StatePrefix returns the key prefix of part of operator opID's state in view viewID.
 func StatePrefix(viewID, opID uint32, part uint8) []byte {
-	b := ViewStatePrefix(viewID)
-	b = binary.BigEndian.AppendUint32(b, opID)
-	return append(b, part)
+	return append(OpStatePrefix(viewID, opID), part)
+}
+
+// OpStatePrefix is the prefix of every state key of operator opID of view viewID (all parts).
+func OpStatePrefix(viewID, opID uint32) []byte {
+	return binary.BigEndian.AppendUint32(ViewStatePrefix(viewID), opID)
 }
 
 // ViewStatePrefix is the prefix of every state key of view viewID's operators.

@@ -859,7 +859,8 @@ func (m *Maintainer) catalogChanged(d *storage.Derivation, cs changeSet, pending
 	return nil
 }
 
-// launch starts view t's dataflow over the state in d.DB with backfill bf, feeds it the
+// launch starts view t's dataflow over the state in d.DB with backfill bf (never nil; it may
+// have nothing left to read), feeds it the
 // snapshots of kept operators (snaps), and takes the backfill's first step.
 func (m *Maintainer) launch(d *storage.Derivation, t *storage.TableDesc, bf *Backfill, snaps []stream.SnapshotTarget,
 	cs changeSet, pending map[uint32][]stream.ChangeBatch) error {
@@ -880,10 +881,6 @@ func (m *Maintainer) launch(d *storage.Derivation, t *storage.TableDesc, bf *Bac
 			return viewError(t, err)
 		}
 		m.emit(r, out, cs, pending)
-	}
-	if bf == nil {
-		r.dirtyJob = true // the job key goes (a replaced view that was backfilling)
-		return nil
 	}
 	if bf.Total, err = m.total(d, r); err != nil {
 		return err

@@ -173,7 +173,8 @@ func ExplainStart(lines []string, g *stream.Graph, p *stream.ReusePlan, f StartF
 	return out
 }
 
-// errNotStartable is returned when a FROM SAVEPOINT plan names no savepoint state.
+// savepointError keeps a SQL error about savepoint name (3B001 when it is gone) and makes
+// any other one internal.
 func savepointError(name string, err error) error {
 	if pgerror.As(err) != nil {
 		return err
@@ -241,8 +242,7 @@ func (m *Maintainer) replace(d *storage.Derivation, old, t *storage.TableDesc, c
 
 // deleteOpState stages the deletion of every state key of operator op of view.
 func deleteOpState(b *pebble.Batch, view uint32, op int) error {
-	p := stream.StatePrefix(view, uint32(op), 0)
-	p = p[:len(p)-1] // every part
+	p := stream.OpStatePrefix(view, uint32(op))
 	if err := b.DeleteRange(p, stream.PrefixEnd(p), nil); err != nil {
 		return fmt.Errorf("views: clear state of operator %d of %d: %w", op, view, err)
 	}
@@ -272,15 +272,7 @@ func (m *Maintainer) startFromSavepoint(d *storage.Derivation, old, t *storage.T
 		return err
 	}
 	if old != nil {
-		if prev := m.views[t.ID]; prev != nil {
-			prev.release()
-		}
-		delete(m.views, t.ID)
-		pre := stream.ViewStatePrefix(t.ID)
-		if err := d.Batch.DeleteRange(pre, stream.PrefixEnd(pre), nil); err != nil {
-			return fmt.Errorf("views: clear state of %q: %w", t.Name, err)
-		}
-		if err := m.clearRows(d, old, cs, pending); err != nil {
+		if err := m.wipe(d, old, cs, pending); err != nil {
 			return err
 		}
 	}
@@ -309,10 +301,8 @@ func (m *Maintainer) startFromSavepoint(d *storage.Derivation, old, t *storage.T
 // copyOpState stages a copy of operator from's state in the savepoint (src) as operator op
 // of view.
 func copyOpState(b *pebble.Batch, src pebble.Reader, from stream.Kept, view uint32, op int) error {
-	sp := stream.StatePrefix(from.View, uint32(from.Node), 0)
-	sp = sp[:len(sp)-1]
-	dp := stream.StatePrefix(view, uint32(op), 0)
-	dp = dp[:len(dp)-1]
+	sp := stream.OpStatePrefix(from.View, uint32(from.Node))
+	dp := stream.OpStatePrefix(view, uint32(op))
 	it, err := src.NewIter(&pebble.IterOptions{LowerBound: sp, UpperBound: stream.PrefixEnd(sp)})
 	if err != nil {
 		return fmt.Errorf("views: read saved state: %w", err)
@@ -386,18 +376,27 @@ func (m *Maintainer) savepointLost(d *storage.Derivation, r *running, err error,
 	t := r.desc
 	m.log.Warn("the savepoint a materialized view catches up from is gone: the view is rebuilt from its inputs",
 		"view", t.Name, "savepoint", r.backfill.Savepoint)
-	pre := stream.ViewStatePrefix(t.ID)
-	if err := d.Batch.DeleteRange(pre, stream.PrefixEnd(pre), nil); err != nil {
-		return fmt.Errorf("views: clear state of %q: %w", t.Name, err)
-	}
-	if err := m.clearRows(d, t, cs, pending); err != nil {
+	if err := m.wipe(d, t, cs, pending); err != nil {
 		return err
 	}
-	r.release()
 	nr := m.unstarted(d.New, t, &Backfill{Starting: true})
 	nr.start, nr.dirtyJob = r.start, true
 	m.views[t.ID] = nr
 	return nil
+}
+
+// wipe retires view t's running dataflow and stages the deletion of all its operator state and
+// rows, for a start from scratch or from a savepoint.
+func (m *Maintainer) wipe(d *storage.Derivation, t *storage.TableDesc, cs changeSet, pending map[uint32][]stream.ChangeBatch) error {
+	if prev := m.views[t.ID]; prev != nil {
+		prev.release()
+	}
+	delete(m.views, t.ID)
+	pre := stream.ViewStatePrefix(t.ID)
+	if err := d.Batch.DeleteRange(pre, stream.PrefixEnd(pre), nil); err != nil {
+		return fmt.Errorf("views: clear state of %q: %w", t.Name, err)
+	}
+	return m.clearRows(d, t, cs, pending)
 }
 
 // clearRows stages the deletion of view t's stored rows (as they were before this command) and
